@@ -1,0 +1,159 @@
+"""Face rigs: smooth, tear-free deformations of the portrait driven by a single number each.
+
+Each rig warps a small region of interest (ROI) column by column: along every pixel column a few
+knots (lip lines, chin, eyelids) move and the rows between them stretch linearly. The map is
+monotonic in every column, so the picture can stretch but never fold or tear, and every rig fades to
+the identity at its ROI border.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from reel.faces.landmarks import (CHIN, EYES, JAW, LOWER_INNER_LIP, MOUTH_CORNERS, NOSE_BOTTOM,
+                                  UPPER_INNER_LIP)
+
+_CAVITY_RGB = np.array([58, 20, 24], np.float32)  # dark mouth interior
+_TONGUE_RGB = np.array([125, 55, 60], np.float32)
+
+
+def column_map(src: np.ndarray, dst: np.ndarray, rows: int) -> np.ndarray:
+    """Source row for every destination pixel, from per-column knots ``src``/``dst`` of shape (K, W).
+
+    Rows outside the knots map to themselves; between knots the map is linear.
+    """
+    dst = np.maximum.accumulate(dst, axis=0)  # keep knots ordered: a fold is impossible
+    y = np.arange(rows, dtype=np.float32)[:, None]
+    map_y = np.repeat(y, src.shape[1], axis=1)
+    for k in range(len(src) - 1):
+        d0, d1, s0, s1 = dst[k], dst[k + 1], src[k], src[k + 1]
+        inside = (y >= d0) & (y < d1)
+        value = s0 + (y - d0) * (s1 - s0) / np.maximum(d1 - d0, 1e-3)
+        np.copyto(map_y, value, where=inside)
+    return map_y
+
+
+def _bump(x: np.ndarray, center: float, half_width: float) -> np.ndarray:
+    """1 at ``center``, falling smoothly (raised cosine) to 0 at +-``half_width``."""
+    u = np.clip(np.abs(x - center) / half_width, 0.0, 1.0)
+    return (0.5 * (1 + np.cos(np.pi * u))).astype(np.float32)
+
+
+def _curve(points: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """y of a landmark contour at each column (held flat beyond its ends)."""
+    order = np.argsort(points[:, 0])
+    return np.interp(xs, points[order, 0], points[order, 1]).astype(np.float32)
+
+
+class _Roi:
+    def __init__(self, x0: float, y0: float, x1: float, y1: float, size: tuple[int, int]):
+        width, height = size
+        self.x0, self.y0 = max(0, int(x0)), max(0, int(y0))
+        self.x1, self.y1 = min(width, int(np.ceil(x1))), min(height, int(np.ceil(y1)))
+        self.rows, self.cols = self.y1 - self.y0, self.x1 - self.x0
+        self.xs = np.arange(self.x0, self.x1, dtype=np.float32)
+        self.map_x = np.repeat(np.arange(self.cols, dtype=np.float32)[None, :], self.rows, axis=0)
+
+    @property
+    def slices(self) -> tuple[slice, slice]:
+        return slice(self.y0, self.y1), slice(self.x0, self.x1)
+
+
+class MouthRig:
+    """Opens the mouth: the lower lip, chin and jaw drop; a dark cavity shows between the lips."""
+
+    def __init__(self, landmarks: np.ndarray, size: tuple[int, int]):
+        lm = landmarks
+        face_h = float(lm[CHIN, 1] - lm[NOSE_BOTTOM, 1]) * 2.6
+        left, right = lm[MOUTH_CORNERS[0]], lm[MOUTH_CORNERS[1]]
+        mouth_w = float(np.linalg.norm(right - left))
+        center_x = float((left[0] + right[0]) / 2)
+        jaw = lm[JAW]
+        top = float(lm[NOSE_BOTTOM, 1])
+        bottom = float(lm[CHIN, 1] + 0.35 * face_h)
+        self.roi = roi = _Roi(jaw[:, 0].min(), top - 4, jaw[:, 0].max(), bottom, size)
+        xs, y0 = roi.xs, roi.y0
+        self.upper = _curve(lm[UPPER_INNER_LIP], xs) - y0
+        self.lower = np.maximum(_curve(lm[LOWER_INNER_LIP], xs) - y0, self.upper)
+        chin = _curve(lm[JAW[4:-4]], xs) - y0
+        self.chin = np.maximum(chin, self.lower + 0.1 * face_h)
+        self.top = np.full_like(xs, top - y0)
+        self.bottom = np.full_like(xs, bottom - y0)
+        self.lip_weight = _bump(xs, center_x, 0.75 * mouth_w)
+        self.jaw_weight = _bump(xs, center_x, 0.5 * float(jaw[:, 0].max() - jaw[:, 0].min()))
+        self.max_drop_px = 0.22 * mouth_w
+        self.lower_lip_points = lm[LOWER_INNER_LIP] - (roi.x0, roi.y0)
+        self.lower_lip_weight = _bump(lm[LOWER_INNER_LIP, 0], center_x, 0.75 * mouth_w)
+
+    def apply(self, frame: np.ndarray, base: np.ndarray, openness: float) -> None:
+        """Write the rigged ROI of ``base`` into ``frame`` (both full frames, RGB)."""
+        rows, cols = self.roi.slices
+        drop = openness * self.max_drop_px
+        if drop < 0.25:
+            frame[rows, cols] = base[rows, cols]
+            return
+        lip_drop = drop * self.lip_weight
+        raise_upper = 0.1 * lip_drop
+        src = np.stack([self.top, self.upper, self.lower, self.lower + 0.5, self.chin, self.bottom])
+        dst = np.stack([self.top, self.upper - raise_upper, self.lower - raise_upper, self.lower + lip_drop,
+                        self.chin + 0.9 * drop * self.jaw_weight, self.bottom])
+        map_y = column_map(src, dst, self.roi.rows)
+        warped = cv2.remap(base[rows, cols], self.roi.map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        self._paint_cavity(warped, drop)
+        frame[rows, cols] = warped
+
+    def _paint_cavity(self, roi: np.ndarray, drop: float) -> None:
+        """Fill the gap between the parted lips with a shaded mouth interior, edges feathered."""
+        weight = self.lower_lip_weight * drop
+        top = self.lower_lip_points.copy()
+        top[:, 1] -= 0.1 * weight
+        bottom = self.lower_lip_points.copy()
+        bottom[:, 1] += weight
+        polygon = np.concatenate([top, bottom[::-1]])
+        x0, y0 = np.floor(polygon.min(axis=0)).astype(int) - 2
+        x1, y1 = np.ceil(polygon.max(axis=0)).astype(int) + 3
+        x0, y0 = max(x0, 0), max(y0, 0)
+        x1, y1 = min(x1, roi.shape[1]), min(y1, roi.shape[0])
+        if x1 <= x0 or y1 <= y0:
+            return
+        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.fillPoly(mask, [np.round((polygon - (x0, y0)) * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
+        alpha = cv2.GaussianBlur(mask, (3, 3), 0).astype(np.float32)[..., None] / 255.0
+        depth = np.linspace(0.0, 1.0, y1 - y0, dtype=np.float32)[:, None, None]
+        interior = _CAVITY_RGB + (_TONGUE_RGB - _CAVITY_RGB) * np.clip((depth - 0.55) / 0.45, 0, 1) * 0.6
+        patch = roi[y0:y1, x0:x1].astype(np.float32)
+        roi[y0:y1, x0:x1] = (patch * (1 - alpha) + interior * alpha).astype(np.uint8)
+
+
+class EyeRig:
+    """Closes one eye: the upper lid slides down to the lower lid, the skin above stretches with it."""
+
+    def __init__(self, landmarks: np.ndarray, size: tuple[int, int], eye: str):
+        spec = EYES[eye]
+        lm = landmarks
+        corners = lm[list(spec["corners"])]
+        upper = np.concatenate([corners, lm[spec["upper"]]])
+        lower = np.concatenate([corners, lm[spec["lower"]]])
+        eye_w = float(abs(corners[1, 0] - corners[0, 0]))
+        brow = lm[spec["brow"]]
+        bottom = float(lower[:, 1].max() + 0.35 * eye_w)
+        self.roi = roi = _Roi(corners[:, 0].min() - 0.3 * eye_w, brow[:, 1].min() - 2,
+                              corners[:, 0].max() + 0.3 * eye_w, bottom, size)
+        xs, y0 = roi.xs, roi.y0
+        self.upper = _curve(upper, xs) - y0
+        self.lower = np.maximum(_curve(lower, xs) - y0, self.upper)
+        self.brow = np.minimum(_curve(brow, xs) - y0 + 0.15 * eye_w, self.upper - 2)
+        self.bottom = np.full_like(xs, bottom - y0)
+
+    def apply(self, frame: np.ndarray, base: np.ndarray, closure: float) -> None:
+        rows, cols = self.roi.slices
+        if closure < 0.02:
+            frame[rows, cols] = base[rows, cols]
+            return
+        lid = self.upper + closure * (self.lower - self.upper)
+        src = np.stack([self.brow, self.upper, self.lower, self.bottom])
+        dst = np.stack([self.brow, lid, self.lower, self.bottom])
+        map_y = column_map(src, dst, self.roi.rows)
+        frame[rows, cols] = cv2.remap(base[rows, cols], self.roi.map_x, map_y, cv2.INTER_LINEAR,
+                                      borderMode=cv2.BORDER_REPLICATE)

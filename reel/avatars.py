@@ -1,0 +1,102 @@
+"""Avatar registry (``assets/avatars/<id>/avatar.yaml`` + portrait) and portrait framing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import yaml
+from pydantic import ValidationError
+
+from reel.errors import AvatarError
+from reel.faces.framing import frame_portrait, framing_matrix
+from reel.faces.mesh import load_face_mesh
+from reel.fsutil import atomic_path, write_text_atomic
+from reel.hashing import sha256_file, sha256_text
+from reel.models import Avatar, Portrait
+
+FRAMING_VERSION = "1"  # bump when framing changes, so cached portraits are rebuilt
+
+
+def list_avatar_ids(avatars_dir: Path) -> list[str]:
+    return sorted(p.parent.name for p in avatars_dir.glob("*/avatar.yaml"))
+
+
+def load_avatar(avatars_dir: Path, avatar_id: str) -> Avatar:
+    folder = avatars_dir / avatar_id
+    manifest = folder / "avatar.yaml"
+    if not manifest.is_file():
+        valid = ", ".join(list_avatar_ids(avatars_dir)) or "none (add assets/avatars/<id>/avatar.yaml)"
+        raise AvatarError(f"unknown avatar '{avatar_id}'; valid avatars: {valid}")
+    try:
+        data = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
+        avatar = Avatar.model_validate({"id": avatar_id, **data})
+    except (yaml.YAMLError, ValidationError, TypeError) as error:
+        raise AvatarError(f"avatar file {manifest} is invalid: {str(error).splitlines()[0]}") from error
+    return avatar.model_copy(update={"portrait": folder / avatar.portrait})
+
+
+def read_portrait_image(path: Path) -> np.ndarray:
+    """The portrait as RGB uint8; a clear error when it is missing or not an image."""
+    if not path.is_file():
+        raise AvatarError(f"portrait image not found: {path}")
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise AvatarError(f"portrait {path} is not a readable image: use a PNG or JPEG photo")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def prepare_portrait(avatar: Avatar, size: tuple[int, int], cache_dir: Path) -> Portrait:
+    """Find the face, frame the portrait to ``size`` around it; cached by the portrait's content hash."""
+    source_sha = sha256_file(avatar.portrait) if avatar.portrait.is_file() else ""
+    key = sha256_text(source_sha, f"{size[0]}x{size[1]}", FRAMING_VERSION)[:24]
+    record = cache_dir / "portraits" / f"{key}.json"
+    if source_sha and record.is_file():
+        portrait = Portrait.model_validate_json(record.read_text())
+        if portrait.path.is_file() and sha256_file(portrait.path) == portrait.sha256:
+            return portrait.model_copy(update={"avatar_id": avatar.id})
+
+    image = read_portrait_image(avatar.portrait)
+    face = load_face_mesh().detect(image)
+    if face is None:
+        raise AvatarError(
+            f"no face found in portrait {avatar.portrait}: use a front-facing photo with the whole face visible"
+        )
+    matrix = framing_matrix((image.shape[1], image.shape[0]), face.box, size)
+    framed = frame_portrait(image, matrix, size)
+    landmarks = face.landmarks @ matrix[:, :2].T + matrix[:, 2]
+    low, high = landmarks.min(axis=0), landmarks.max(axis=0)
+
+    image_path = record.with_suffix(".png")
+    with atomic_path(image_path) as tmp:
+        cv2.imwrite(str(tmp), cv2.cvtColor(framed, cv2.COLOR_RGB2BGR))
+    portrait = Portrait(
+        avatar_id=avatar.id, path=image_path, width=size[0], height=size[1],
+        landmarks=[(float(x), float(y)) for x, y in landmarks],
+        face_box=(float(low[0]), float(low[1]), float(high[0]), float(high[1])),
+        source_sha256=source_sha, sha256=sha256_file(image_path),
+    )
+    write_text_atomic(record, portrait.model_dump_json())
+    return portrait
+
+
+def load_portrait_pixels(portrait: Portrait) -> np.ndarray:
+    return read_portrait_image(portrait.path)
+
+
+def describe(avatar: Avatar) -> dict:
+    """One row of ``reel avatars``: checks that the portrait loads and holds a face."""
+    row = {"id": avatar.id, "name": avatar.name, "voice": avatar.voice, "caption_style": avatar.caption_style}
+    try:
+        image = read_portrait_image(avatar.portrait)
+        face = load_face_mesh().detect(image)
+        row["portrait"] = f"{image.shape[1]}x{image.shape[0]}"
+        row["face"] = f"found ({face.score:.2f})" if face else "NOT FOUND"
+        row["ok"] = face is not None
+    except AvatarError as error:
+        row["portrait"], row["face"], row["ok"] = "unreadable", str(error), False
+    return row
+
+
+__all__ = ["list_avatar_ids", "load_avatar", "prepare_portrait", "load_portrait_pixels", "describe"]

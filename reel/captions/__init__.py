@@ -1,0 +1,1 @@
+"""Captions: Whisper word timestamps aligned to the script's own words, rendered as ASS."""

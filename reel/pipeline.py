@@ -1,0 +1,219 @@
+"""The render pipeline: script -> portrait -> speech -> captions -> animate + export -> reel.mp4.
+
+Each stage is a plain function of typed inputs; ``render`` chains them, times them, writes into a
+temporary folder inside the output folder and moves the results into place only when all succeeded.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+import reel
+from reel import avatars, templates
+from reel.animate import frame_count, load_animator
+from reel.captions.align import align_to_script
+from reel.captions.ass import caption_events, render_ass
+from reel.captions.whisper import transcribe_words, whisper_version
+from reel.errors import OutputError
+from reel.fsutil import write_text_atomic
+from reel.hashing import sha256_file, sha256_text
+from reel.media import ffmpeg
+from reel.media.loudness import normalizing_filter
+from reel.media.probe import measure_loudness, probe
+from reel.models import Captions, Portrait, Script, SpeechTrack
+from reel.script import load_script, require_approved, require_length
+from reel.settings import ReelSettings
+from reel.speech import get_voice, load_engine
+
+# progress(stage, done, total): called when a stage starts (done=0) and as it advances.
+Progress = Callable[[str, float, float], None]
+STAGES = ("script", "portrait", "speech", "captions", "animate+export")
+
+
+def _no_progress(stage: str, done: float, total: float) -> None:
+    pass
+
+
+@dataclass
+class RenderPlan:
+    """Everything decided before any heavy work: a bad input fails here, in well under a second."""
+
+    script: Script
+    script_path: Path
+    avatar: object
+    voice: str
+    style: templates.CaptionStyle
+    platform: templates.PlatformPreset
+
+
+@dataclass
+class RenderResult:
+    video: Path
+    manifest: Path
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    duration_s: float = 0.0
+
+
+def plan_render(script_path: Path, settings: ReelSettings, allow_unapproved: bool = False) -> RenderPlan:
+    script = load_script(script_path)
+    require_approved(script, allow_unapproved)
+    platform = templates.load_platform(settings.templates_dir, script.platform)
+    require_length(script, platform.name, platform.max_seconds)
+    avatar = avatars.load_avatar(settings.avatars_dir, script.avatar)
+    voice = script.voice or avatar.voice
+    get_voice(voice)
+    style = templates.load_caption_style(settings.templates_dir, script.caption_style or avatar.caption_style)
+    style.font.directory()
+    return RenderPlan(script, script_path, avatar, voice, style, platform)
+
+
+def render(script_path: Path, out_dir: Path, settings: ReelSettings | None = None,
+           allow_unapproved: bool = False, progress: Progress = _no_progress) -> RenderResult:
+    settings = settings or ReelSettings()
+    seconds: dict[str, float] = {}
+    with _stage("script", seconds, progress):
+        plan = plan_render(script_path, settings, allow_unapproved)
+    with _work_dir(out_dir, plan.script.id) as work:
+        size = (settings.width, settings.height)
+        with _stage("portrait", seconds, progress):
+            portrait = avatars.prepare_portrait(plan.avatar, size, settings.cache_dir)
+        with _stage("speech", seconds, progress):
+            speech = load_engine(plan.voice).synthesize(plan.script, work / "speech.wav")
+        with _stage("captions", seconds, progress):
+            captions = make_captions(speech, plan, work / "captions.ass", size)
+        with _stage("animate+export", seconds, progress):
+            animate_seconds = export_video(portrait, speech, captions, plan, settings, work / "reel.mp4",
+                                           lambda done, total: progress("animate+export", done, total))
+        seconds["animate"] = animate_seconds
+        manifest = build_manifest(plan, portrait, speech, captions, settings, work / "reel.mp4", seconds)
+        write_text_atomic(work / "manifest.json", _json(manifest))
+        return _publish(work, out_dir, seconds, manifest["reel"]["video_duration_s"])
+
+
+def make_captions(speech: SpeechTrack, plan: RenderPlan, path: Path, size: tuple[int, int]) -> Captions:
+    heard = transcribe_words(speech.path)
+    words = align_to_script(speech.words, heard, use_speech_timing=bool(speech.phones))
+    events = caption_events(words, plan.style)
+    write_text_atomic(path, render_ass(events, plan.style, plan.platform, size))
+    return Captions(path=path, style=plan.style.id, words=words, events=events,
+                    timing_source="speech-engine" if speech.phones else "whisper",
+                    whisper_model=whisper_version(), sha256=sha256_file(path))
+
+
+def export_video(portrait: Portrait, speech: SpeechTrack, captions: Captions, plan: RenderPlan,
+                 settings: ReelSettings, out: Path, progress: Callable[[float, float], None]) -> float:
+    """Stream animated frames into ffmpeg; returns the seconds spent producing frames."""
+    frames = frame_count(speech.duration_s, settings.fps)
+    argv = ffmpeg.encode_argv(
+        out=out, size=(portrait.width, portrait.height), fps=settings.fps, frames=frames, audio=speech.path,
+        audio_filter=normalizing_filter(speech.path, settings.loudness_lufs, settings.true_peak_db),
+        subtitles=captions.path, fonts_dir=plan.style.font.directory(),
+        preset=settings.x264_preset, crf=settings.x264_crf)
+    moves = [plan.script.camera_for(i) for i in range(len(plan.script.paragraphs))]
+    animator = load_animator(settings.animator)
+    base = avatars.load_portrait_pixels(portrait)
+    stream = animator.frames(base, portrait, speech, moves, settings.fps, frames, settings.seed)
+    timed = _TimedFrames(stream, frames, progress)
+    ffmpeg.run_with_frames(argv, timed)
+    return timed.seconds
+
+
+class _TimedFrames:
+    """Wraps a frame iterator: counts the time spent making frames and reports progress."""
+
+    def __init__(self, frames: Iterator[np.ndarray], total: int, progress: Callable[[float, float], None]):
+        self._frames, self._total, self._progress = frames, total, progress
+        self.seconds = 0.0
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        done = 0
+        while True:
+            started = time.perf_counter()
+            frame = next(self._frames, None)
+            self.seconds += time.perf_counter() - started
+            if frame is None:
+                return
+            yield frame
+            done += 1
+            if done % 15 == 0 or done == self._total:
+                self._progress(done, self._total)
+
+
+def build_manifest(plan: RenderPlan, portrait: Portrait, speech: SpeechTrack, captions: Captions,
+                   settings: ReelSettings, video: Path, seconds: dict[str, float]) -> dict:
+    info = probe(video)
+    loudness = measure_loudness(video)
+    heard = [w for w in captions.words if w.whisper_start is not None]
+    deviation = [abs(w.whisper_start - w.speech_start) for w in heard]
+    return {
+        "reel": {"path": "reel.mp4", "sha256": sha256_file(video), "bytes": video.stat().st_size, **info, **loudness},
+        "script": {"id": plan.script.id, "title": plan.script.title, "path": str(plan.script_path),
+                   "sha256": sha256_file(plan.script_path), "text_sha256": sha256_text(plan.script.text),
+                   "approval": plan.script.approval.model_dump(mode="json"), "words": len(plan.script.words)},
+        "avatar": {"id": plan.avatar.id, "portrait_sha256": portrait.source_sha256,
+                   "framed_sha256": portrait.sha256},
+        "speech": {"voice": speech.voice, "sha256": speech.sha256, "duration_s": round(speech.duration_s, 3)},
+        "engines": {"reel": reel.__version__, "speech": speech.engine, "animator": f"{settings.animator}",
+                    "captions": captions.whisper_model, "ffmpeg": Path(ffmpeg.ffmpeg_exe()).name},
+        "settings": {"seed": settings.seed, "fps": settings.fps, "size": [settings.width, settings.height],
+                     "x264": f"{settings.x264_preset} crf {settings.x264_crf}", "loudness_lufs": settings.loudness_lufs},
+        "stage_seconds": {k: round(v, 3) for k, v in seconds.items()},
+        "captions": {
+            "file": "captions.ass", "style": captions.style, "platform": plan.platform.id,
+            "timing_source": captions.timing_source,
+            "heard_share": round(len(heard) / max(1, len(captions.words)), 3),
+            "whisper_vs_speech_s": {
+                "median": round(statistics.median(deviation), 3) if deviation else None,
+                "max": round(max(deviation), 3) if deviation else None,
+            },
+            "words": [w.model_dump() for w in captions.words],
+        },
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+@contextmanager
+def _stage(name: str, seconds: dict[str, float], progress: Progress) -> Iterator[None]:
+    progress(name, 0, 1)
+    started = time.perf_counter()
+    yield
+    seconds[name] = time.perf_counter() - started
+    progress(name, 1, 1)
+
+
+@contextmanager
+def _work_dir(out_dir: Path, script_id: str) -> Iterator[Path]:
+    """A temp folder inside ``out_dir`` (same file system, so publishing is a rename); always removed."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{script_id}-", dir=out_dir))
+    except OSError as error:
+        raise OutputError(f"cannot write to output folder {out_dir}: {error.strerror}; choose another with --out") from error
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _publish(work: Path, out_dir: Path, seconds: dict[str, float], duration: float) -> RenderResult:
+    for name in ("captions.ass", "manifest.json", "reel.mp4"):  # the video last: its presence means done
+        os.replace(work / name, out_dir / name)
+    return RenderResult(video=out_dir / "reel.mp4", manifest=out_dir / "manifest.json",
+                        stage_seconds=seconds, duration_s=duration)
+
+
+def _json(data: dict) -> str:
+    import json
+
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"

