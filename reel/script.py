@@ -15,7 +15,7 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)(.*)\Z", re.D
 _CAMERA_DIRECTIVE = re.compile(r"^\[camera:\s*([a-z-]+)\s*\]\s*", re.IGNORECASE)
 _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_EMPHASIS = re.compile(r"(\*\*|__|\*|`)(.+?)\1")
+_EMPHASIS = re.compile(r"(?<!\w)(\*\*|__|\*|_|`)(\S.*?)\1(?!\w)")
 
 
 def load_script(path: Path) -> Script:

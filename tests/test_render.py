@@ -1,0 +1,97 @@
+"""End-to-end: the sample reel and a still-camera reel, rendered with the real default engines."""
+
+import re
+
+import numpy as np
+
+from reel.faces.landmarks import LOWER_INNER_LIP, UPPER_INNER_LIP
+from reel.media.frames import read_frames
+from reel.script import load_script
+from tests.conftest import SAMPLE
+
+
+def test_sample_reel_has_the_delivery_format(sample_render):
+    _, manifest = sample_render
+    reel = manifest["reel"]
+    assert (reel["width"], reel["height"], reel["fps"]) == (1080, 1920, 30.0)
+    assert (reel["video_codec"], reel["profile"], reel["pix_fmt"]) == ("h264", "High", "yuv420p")
+    assert (reel["audio_codec"], reel["sample_rate"]) == ("aac", 48000)
+    assert abs(reel["video_duration_s"] - reel["audio_duration_s"]) <= 1 / 30
+    assert 25 <= reel["video_duration_s"] <= 40
+    assert abs(reel["integrated_lufs"] - (-14.0)) <= 1.0
+    assert reel["true_peak_dbtp"] <= -1.0
+
+
+def test_mp4_is_faststart(sample_render):
+    result, _ = sample_render
+    head = result.video.read_bytes()[:200_000]
+    assert head.find(b"moov") != -1 and head.find(b"moov") < head.find(b"mdat")
+
+
+def test_captions_show_every_script_word_once_in_order(sample_render):
+    result, manifest = sample_render
+    script_words = load_script(SAMPLE).words
+    assert [w["text"] for w in manifest["captions"]["words"]] == script_words
+    # The words highlighted in the burnt-in subtitle file, event by event, are the script's words.
+    ass = (result.video.parent / "captions.ass").read_text()
+    highlighted = re.findall(r"\{\\1c&H[0-9A-F]{8}&?\}(.*?)\{\\r\}", ass)
+    assert highlighted == script_words
+
+
+def test_caption_timing_matches_the_speech_and_whisper_hears_the_script(sample_render):
+    _, manifest = sample_render
+    captions = manifest["captions"]
+    words = captions["words"]
+    assert all(abs(w["start"] - w["speech_start"]) <= 0.15 for w in words)
+    # Whisper's own timing of the words it heard agrees with the synthesiser's phoneme timing.
+    assert captions["heard_share"] >= 0.9
+    heard = [abs(w["whisper_start"] - w["speech_start"]) for w in words if w["whisper_start"] is not None]
+    assert np.median(heard) <= 0.1
+
+
+def test_manifest_records_inputs_engines_and_stage_times(sample_render):
+    _, manifest = sample_render
+    assert manifest["script"]["approval"]["status"] == "approved"
+    assert len(manifest["script"]["sha256"]) == 64 and len(manifest["avatar"]["portrait_sha256"]) == 64
+    assert manifest["engines"]["speech"].startswith("piper-tts")
+    assert "tiny.en" in manifest["engines"]["captions"]
+    assert set(manifest["stage_seconds"]) >= {"portrait", "speech", "captions", "animate+export"}
+
+
+def _mouth_box(manifest_landmarks):
+    points = np.asarray(manifest_landmarks)[UPPER_INNER_LIP + LOWER_INNER_LIP]
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    return slice(int(y0) - 10, int(y1) + 40), slice(int(x0) - 10, int(x1) + 10)
+
+
+def test_mouth_moves_during_speech_and_rests_in_pauses(static_render, settings):
+    from reel.avatars import load_avatar, prepare_portrait, read_portrait_image
+
+    result, manifest = static_render
+    portrait = prepare_portrait(load_avatar(settings.avatars_dir, "astronaut"), (1080, 1920), settings.cache_dir)
+    rows, cols = _mouth_box(portrait.landmarks)
+    rest = read_portrait_image(portrait.path)[rows, cols].astype(np.float32)
+    words = manifest["captions"]["words"]
+    open_words = [w for w in words if w["text"].lower().strip(",.") in {"papa", "bold", "band", "happy"}]
+    speaking = [int((w["start"] + 0.08) * 30) for w in open_words]
+    gaps = [(a["end"], b["start"]) for a, b in zip(words, words[1:]) if b["start"] - a["end"] > 0.45]
+    pauses = [0, 5] + [int((a + b) / 2 * 30) for a, b in gaps]
+    frames = read_frames(result.video, speaking + pauses)
+    moved = [np.abs(frames[i][rows, cols].astype(np.float32) - rest).mean() for i in speaking]
+    still = [np.abs(frames[i][rows, cols].astype(np.float32) - rest).mean() for i in pauses]
+    assert len(pauses) >= 3, "the script has a paragraph pause"
+    assert min(moved) > 3 * max(still), (moved, still)
+    # An open mouth shows the dark interior.
+    assert min(frames[i][rows, cols].mean() for i in speaking) < rest.mean() - 5
+
+
+def test_first_frame_is_the_framed_portrait(static_render, settings):
+    from reel.avatars import load_avatar, prepare_portrait, read_portrait_image
+
+    result, _ = static_render
+    portrait = prepare_portrait(load_avatar(settings.avatars_dir, "astronaut"), (1080, 1920), settings.cache_dir)
+    first = read_frames(result.video, [0])[0].astype(np.float32)
+    reference = read_portrait_image(portrait.path).astype(np.float32)
+    top = slice(0, int(1920 * 0.6))  # above the caption area
+    mse = np.mean((first[top] - reference[top]) ** 2)
+    assert 10 * np.log10(255 ** 2 / mse) > 35  # PSNR; the gap to lossless is H.264 + 4:2:0
