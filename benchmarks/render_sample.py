@@ -1,0 +1,68 @@
+"""Benchmark `reel render` of the sample reel: seconds and real-time factor per stage, peak memory.
+
+    .venv/bin/python benchmarks/render_sample.py [--runs 3] [--script assets/scripts/meet-nova.md]
+
+Each run is a fresh process (models load inside it, as in a one-off `reel render`), so peak memory
+is per run. The framed portrait is cached, so only a first-ever run pays for framing (~0.4 s). Figures are medians over the runs; shared machines are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def one_run(script: Path) -> dict:
+    from reel.pipeline import render
+
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        result = render(script, Path(out))
+        wall = time.perf_counter() - started
+    return {
+        "wall_s": wall, "reel_s": result.duration_s, "stages": result.stage_seconds,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--script", type=Path, default=ROOT / "assets" / "scripts" / "meet-nova.md")
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one_run(args.script)))
+        return
+
+    runs = []
+    for index in range(args.runs):
+        output = subprocess.run([sys.executable, __file__, "--one", "--script", str(args.script)],
+                                check=True, capture_output=True, text=True).stdout
+        runs.append(json.loads(output.strip().splitlines()[-1]))
+        print(f"run {index + 1}: {runs[-1]['wall_s']:.1f} s wall for a {runs[-1]['reel_s']:.1f} s reel", file=sys.stderr)
+
+    reel_s = statistics.median(r["reel_s"] for r in runs)
+    wall = statistics.median(r["wall_s"] for r in runs)
+    print(f"sample: {args.script.name}, reel {reel_s:.1f} s, {len(runs)} runs (medians)")
+    print(f"{'stage':<16}{'seconds':>9}{'x real time':>13}{'share':>8}")
+    for stage in runs[0]["stages"]:
+        seconds = statistics.median(r["stages"][stage] for r in runs)
+        note = "  (part of animate+export)" if stage == "animate" else ""
+        print(f"{stage:<16}{seconds:>9.2f}{seconds / reel_s:>13.3f}{seconds / wall:>8.0%}{note}")
+    print(f"{'end-to-end':<16}{wall:>9.2f}{wall / reel_s:>13.3f}{1:>8.0%}")
+    print(f"peak memory of the render process: {statistics.median(r['peak_rss_mb'] for r in runs):.0f} MB "
+          "(ffmpeg runs as a separate process)")
+
+
+if __name__ == "__main__":
+    main()
