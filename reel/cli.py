@@ -51,11 +51,13 @@ def _render(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from reel.pipeline import STAGES, render
-    from reel.script import load_script
+    from reel.pipeline import STAGES, plan_render, render_plan
 
     settings = ReelSettings()
-    out_dir = args.out or Path("out") / load_script(args.script).id
+    started = time.perf_counter()
+    plan = plan_render(args.script, settings, allow_unapproved=args.allow_unapproved)  # bad input fails here
+    planned = {"script": time.perf_counter() - started}
+    out_dir = args.out or Path("out") / plan.script.id
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description:<16}"), BarColumn(), TextColumn("{task.fields[note]}"),
                   TimeElapsedColumn(), console=console, transient=False) as bar:
@@ -67,8 +69,7 @@ def _render(args: argparse.Namespace) -> int:
             note = f"frame {int(done)}/{int(total)}" if total > 1 else ("done" if done >= total else "")
             bar.update(task, completed=done, total=total, note=note)
 
-        started = time.perf_counter()
-        result = render(args.script, out_dir, settings, allow_unapproved=args.allow_unapproved, progress=progress)
+        result = render_plan(plan, out_dir, settings, progress, planned)
     wall = time.perf_counter() - started
     print(f"{result.video}  ({result.duration_s:.1f} s reel, rendered in {wall:.1f} s, "
           f"{wall / max(result.duration_s, 1e-6):.2f}x real time)")

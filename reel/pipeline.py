@@ -31,7 +31,7 @@ from reel.hashing import sha256_file, sha256_text
 from reel.media import ffmpeg
 from reel.media.loudness import normalizing_filter
 from reel.media.probe import measure_loudness, probe
-from reel.models import Captions, Portrait, Script, SpeechTrack
+from reel.models import Avatar, Captions, Portrait, Script, SpeechTrack
 from reel.script import load_script, require_approved, require_length
 from reel.settings import ReelSettings
 from reel.speech import get_voice, load_engine
@@ -51,7 +51,7 @@ class RenderPlan:
 
     script: Script
     script_path: Path
-    avatar: object
+    avatar: Avatar
     voice: str
     style: templates.CaptionStyle
     platform: templates.PlatformPreset
@@ -80,10 +80,17 @@ def plan_render(script_path: Path, settings: ReelSettings, allow_unapproved: boo
 
 def render(script_path: Path, out_dir: Path, settings: ReelSettings | None = None,
            allow_unapproved: bool = False, progress: Progress = _no_progress) -> RenderResult:
+    """Check the script and its choices, then render it into ``out_dir``."""
     settings = settings or ReelSettings()
-    seconds: dict[str, float] = {}
-    with _stage("script", seconds, progress):
-        plan = plan_render(script_path, settings, allow_unapproved)
+    started = time.perf_counter()
+    plan = plan_render(script_path, settings, allow_unapproved)
+    return render_plan(plan, out_dir, settings, progress, {"script": time.perf_counter() - started})
+
+
+def render_plan(plan: RenderPlan, out_dir: Path, settings: ReelSettings, progress: Progress = _no_progress,
+                seconds: dict[str, float] | None = None) -> RenderResult:
+    seconds = dict(seconds or {})
+    progress("script", 1, 1)
     with _work_dir(out_dir, plan.script.id) as work:
         size = (settings.width, settings.height)
         with _stage("portrait", seconds, progress):

@@ -82,7 +82,7 @@ class MouthRig:
         self.bottom = np.full_like(xs, bottom - y0)
         self.lip_weight = _bump(xs, center_x, 0.75 * mouth_w)
         self.jaw_weight = _bump(xs, center_x, 0.5 * float(jaw[:, 0].max() - jaw[:, 0].min()))
-        self.max_drop_px = 0.22 * mouth_w
+        self.max_drop_px = 0.18 * mouth_w
         self.lower_lip_points = lm[LOWER_INNER_LIP] - (roi.x0, roi.y0)
         self.lower_lip_weight = _bump(lm[LOWER_INNER_LIP, 0], center_x, 0.75 * mouth_w)
 
@@ -119,7 +119,7 @@ class MouthRig:
             return
         mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
         cv2.fillPoly(mask, [np.round((polygon - (x0, y0)) * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
-        alpha = cv2.GaussianBlur(mask, (3, 3), 0).astype(np.float32)[..., None] / 255.0
+        alpha = cv2.GaussianBlur(mask, (5, 5), 0).astype(np.float32)[..., None] / 255.0
         depth = np.linspace(0.0, 1.0, y1 - y0, dtype=np.float32)[:, None, None]
         interior = _CAVITY_RGB + (_TONGUE_RGB - _CAVITY_RGB) * np.clip((depth - 0.55) / 0.45, 0, 1) * 0.6
         patch = roi[y0:y1, x0:x1].astype(np.float32)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,7 @@ def model_dir() -> Path:
 
 
 def _interpreter(name: str):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hush LiteRT's "Created XNNPACK delegate" line
     try:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError as error:
