@@ -11,7 +11,7 @@ from pathlib import Path
 
 from reel import __version__
 from reel.errors import ReelError
-from reel.settings import ReelSettings
+from reel.settings import load_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +53,7 @@ def _render(args: argparse.Namespace) -> int:
 
     from reel.pipeline import STAGES, plan_render, render_plan
 
-    settings = ReelSettings()
+    settings = load_settings()
     started = time.perf_counter()
     plan = plan_render(args.script, settings, allow_unapproved=args.allow_unapproved)  # bad input fails here
     planned = {"script": time.perf_counter() - started}
@@ -80,7 +80,7 @@ def _render(args: argparse.Namespace) -> int:
 def _avatars(args: argparse.Namespace) -> int:
     from reel.avatars import describe, list_avatar_ids, load_avatar
 
-    settings = ReelSettings()
+    settings = load_settings()
     ok = True
     for avatar_id in list_avatar_ids(settings.avatars_dir):
         try:

@@ -33,7 +33,7 @@ from reel.media.loudness import normalizing_filter
 from reel.media.probe import measure_loudness, probe
 from reel.models import Avatar, Captions, Portrait, Script, SpeechTrack
 from reel.script import load_script, require_approved, require_length
-from reel.settings import ReelSettings
+from reel.settings import ReelSettings, load_settings
 from reel.speech import get_voice, load_engine
 
 # progress(stage, done, total): called when a stage starts (done=0) and as it advances.
@@ -81,7 +81,7 @@ def plan_render(script_path: Path, settings: ReelSettings, allow_unapproved: boo
 def render(script_path: Path, out_dir: Path, settings: ReelSettings | None = None,
            allow_unapproved: bool = False, progress: Progress = _no_progress) -> RenderResult:
     """Check the script and its choices, then render it into ``out_dir``."""
-    settings = settings or ReelSettings()
+    settings = settings or load_settings()
     started = time.perf_counter()
     plan = plan_render(script_path, settings, allow_unapproved)
     return render_plan(plan, out_dir, settings, progress, {"script": time.perf_counter() - started})

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from reel.errors import ReelError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,9 +27,20 @@ class ReelSettings(BaseSettings):
     # Loudness target of the exported audio (EBU R128 integrated loudness and true peak).
     loudness_lufs: float = -14.0
     true_peak_db: float = -1.5
-    x264_preset: str = "veryfast"
-    x264_crf: int = 20
+    # ultrafast is excluded: it cannot produce the H.264 High profile the platforms expect.
+    x264_preset: Literal["superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"] = "veryfast"
+    x264_crf: int = Field(default=20, ge=0, le=51)
 
     @property
     def avatars_dir(self) -> Path:
         return self.assets_dir / "avatars"
+
+
+def load_settings() -> ReelSettings:
+    """Settings from the environment; a bad REEL_* value becomes one clear line."""
+    try:
+        return ReelSettings()
+    except ValidationError as error:
+        problem = error.errors()[0]
+        name = "REEL_" + "_".join(str(part) for part in problem["loc"]).upper()
+        raise ReelError(f"setting {name} is invalid: {problem['msg']}") from error

@@ -82,3 +82,29 @@ def test_avatars_and_voices_list(capsys):
     assert "astronaut" in capsys.readouterr().out
     assert main(["voices"]) == 0
     assert "joe" in capsys.readouterr().out
+
+
+def test_bad_setting_is_one_clear_line(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("REEL_X264_PRESET", "ultrafast")
+    code, line = _run(capsys, "render", str(write(tmp_path / "s.md", STATIC_SCRIPT)))
+    assert code == 2 and line.startswith("error: setting REEL_X264_PRESET is invalid")
+
+
+def test_encoder_failure_mid_render_leaves_no_partial_output(capsys, tmp_path, monkeypatch):
+    from reel.media import ffmpeg
+
+    real = ffmpeg.encode_argv
+    # ffmpeg rejects an unknown option after the speech, captions and first frames are done.
+    monkeypatch.setattr(ffmpeg, "encode_argv", lambda **kw: real(**kw)[:-1] + ["-no_such_option", "1", real(**kw)[-1]])
+    script = write(tmp_path / "s.md", STATIC_SCRIPT)
+    out = tmp_path / "out"
+    code, line = _run(capsys, "render", str(script), "--out", str(out))
+    assert code == 2 and line.startswith("error: ffmpeg failed") and "no_such_option" in line, line
+    _assert_nothing_written(out)
+
+
+def test_doctor_reports_every_engine_usable(capsys):
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "BAD" not in out
+    assert "libx264" in out and "ass" in out and "usable: joe" in out and "tiny.en" in out

@@ -21,7 +21,7 @@ def align_to_script(script_words: list[Word], heard: list[HeardWord], use_speech
     whisper_starts = _whisper_starts(script_words, heard)
     result: list[CaptionWord] = []
     offset = 0.0
-    for index, (word, whisper_start) in enumerate(zip(script_words, whisper_starts)):
+    for word, whisper_start in zip(script_words, whisper_starts):
         if use_speech_timing:
             start = word.start
         elif whisper_start is not None:

@@ -102,5 +102,8 @@ def run_with_frames(argv: list[str], frames: Iterable[np.ndarray]) -> None:
 
 
 def _failure(argv: list[str], stderr: str) -> str:
-    tail = " | ".join(line.strip() for line in stderr.strip().splitlines()[-4:])
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    # The first lines usually name the cause, the last ones the consequence.
+    shown = lines if len(lines) <= 4 else lines[:2] + ["..."] + lines[-2:]
+    tail = " | ".join(shown)
     return f"ffmpeg failed ({Path(argv[0]).name} {' '.join(argv[1:6])} ...): {tail or 'no output'}"
