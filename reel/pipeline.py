@@ -6,6 +6,7 @@ temporary folder inside the output folder and moves the results into place only 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
@@ -221,6 +222,4 @@ def _publish(work: Path, out_dir: Path, seconds: dict[str, float], duration: flo
 
 
 def _json(data: dict) -> str:
-    import json
-
     return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
