@@ -35,7 +35,7 @@ from reel.media.probe import measure_loudness, probe
 from reel.models import Avatar, Captions, Portrait, Script, SpeechTrack
 from reel.script import load_script, require_approved, require_length
 from reel.settings import ReelSettings, load_settings
-from reel.speech import get_voice, load_engine
+from reel.speech import get_voice, synthesize
 
 # progress(stage, done, total): called when a stage starts (done=0) and as it advances.
 Progress = Callable[[str, float, float], None]
@@ -97,7 +97,7 @@ def render_plan(plan: RenderPlan, out_dir: Path, settings: ReelSettings, progres
         with _stage("portrait", seconds, progress):
             portrait = avatars.prepare_portrait(plan.avatar, size, settings.cache_dir)
         with _stage("speech", seconds, progress):
-            speech = load_engine(plan.voice).synthesize(plan.script, work / "speech.wav")
+            speech = synthesize(plan.script, plan.voice, settings.cache_dir)
         with _stage("captions", seconds, progress):
             captions = make_captions(speech, plan, work / "captions.ass", size)
         with _stage("animate+export", seconds, progress):

@@ -1,6 +1,7 @@
 """End-to-end: the sample reel and a still-camera reel, rendered with the real default engines."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 
@@ -95,3 +96,12 @@ def test_first_frame_is_the_framed_portrait(static_render, settings):
     top = slice(0, int(1920 * 0.6))  # above the caption area
     mse = np.mean((first[top] - reference[top]) ** 2)
     assert 10 * np.log10(255 ** 2 / mse) > 35  # PSNR; the gap to lossless is H.264 + 4:2:0
+
+
+def test_same_inputs_render_the_same_video(static_render, settings, tmp_path):
+    from reel.hashing import sha256_file
+    from reel.pipeline import render
+
+    result, manifest = static_render
+    again = render(Path(manifest["script"]["path"]), tmp_path / "again", settings)
+    assert sha256_file(again.video) == sha256_file(result.video)

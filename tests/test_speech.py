@@ -55,3 +55,17 @@ def test_unmatched_word_gets_the_gap_between_its_neighbours():
 def test_unknown_voice_lists_valid_voices():
     with pytest.raises(EngineError, match="unknown voice 'zed'; valid voices: joe"):
         get_voice("zed")
+
+
+def test_speech_is_cached_by_content_so_rerenders_reuse_the_same_audio(tmp_path):
+    import time
+
+    from reel.speech import synthesize
+
+    first = synthesize(_script("Same words, same audio."), "joe", tmp_path)
+    started = time.perf_counter()
+    again = synthesize(_script("Same words, same audio."), "joe", tmp_path)
+    assert time.perf_counter() - started < 0.2
+    assert again.sha256 == first.sha256 and again.words == first.words
+    other = synthesize(_script("Different words now."), "joe", tmp_path)
+    assert other.sha256 != first.sha256

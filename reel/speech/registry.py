@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.metadata
 from dataclasses import dataclass
 from pathlib import Path
 
 from reel.errors import EngineError
+from reel.fsutil import write_text_atomic
+from reel.hashing import sha256_file, sha256_text
 from reel.models import Script, SpeechTrack
 
 
@@ -49,5 +52,24 @@ def load_engine(voice_id: str):
     return engine_class(spec)
 
 
-def synthesize(script: Script, voice_id: str, out_path: Path) -> SpeechTrack:
-    return load_engine(voice_id).synthesize(script, out_path)
+def synthesize(script: Script, voice_id: str, cache_dir: Path) -> SpeechTrack:
+    """Speech for the script's paragraphs, cached by content.
+
+    Neural voices sample noise inside the model, so two syntheses of one text differ slightly; the
+    cache makes a re-render reuse the same audio (same timings, same frames) and skip the work.
+    """
+    spec = get_voice(voice_id)
+    key = sha256_text(spec.id, spec.engine, importlib.metadata.version(spec.package),
+                      *(p.text for p in script.paragraphs), SPEECH_LAYOUT_VERSION)[:24]
+    record = cache_dir / "speech" / f"{key}.json"
+    if record.is_file():
+        track = SpeechTrack.model_validate_json(record.read_text())
+        if track.path.is_file() and sha256_file(track.path) == track.sha256:
+            return track
+    track = load_engine(voice_id).synthesize(script, record.with_suffix(".wav"))
+    write_text_atomic(record, track.model_dump_json())
+    return track
+
+
+# Bump when pauses or timing rules change, so cached speech is made again.
+SPEECH_LAYOUT_VERSION = "1"
