@@ -41,6 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--allow-unapproved", action="store_true", help="render a script that is not approved yet")
     render.set_defaults(command=_render)
 
+    evaluate = commands.add_parser("evaluate", help="measure lip sync, blinks, stability and identity of a reel")
+    evaluate.add_argument("video", type=Path, help="a rendered reel.mp4")
+    evaluate.add_argument("--speech", type=Path, help="the speech WAV (default: the video's own audio)")
+    evaluate.add_argument("--manifest", type=Path,
+                          help="the render's manifest.json, for the identity checks (default: beside the video)")
+    evaluate.add_argument("--out", type=Path, help="folder for evaluation.json and evaluation.png (default: beside the video)")
+    evaluate.set_defaults(command=_evaluate)
+
     commands.add_parser("avatars", help="list avatars and check their portraits").set_defaults(command=_avatars)
     commands.add_parser("voices", help="list voices").set_defaults(command=_voices)
     commands.add_parser("doctor", help="check engines, models and ffmpeg").set_defaults(command=_doctor)
@@ -75,6 +83,35 @@ def _render(args: argparse.Namespace) -> int:
           f"{wall / max(result.duration_s, 1e-6):.2f}x real time)")
     print(f"{result.manifest}")
     return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from reel.evaluate.report import LIMITS, evaluate, reference_from_manifest, write_report
+
+    for path, what in ((args.video, "video"), (args.speech, "speech WAV"), (args.manifest, "manifest")):
+        if path is not None and not path.is_file():
+            raise ReelError(f"{what} not found: {path}")
+    manifest = args.manifest or args.video.parent / "manifest.json"
+    reference = reference_from_manifest(manifest) if manifest.is_file() else None
+    out = args.out or args.video.parent
+    result = evaluate(args.video, args.speech, reference, sheet=out / "evaluation.png")
+    write_report(result, out / "evaluation.json")
+    for name, value in result.model_dump().items():
+        if name in ("checks", "video", "contact_sheet"):
+            continue
+        check = result.checks.get(name.removesuffix("_low").removesuffix("_high"))
+        verdict = "" if check is None else ("ok " if check else "BAD")
+        limit = LIMITS.get(name) or LIMITS.get(f"{name}_low")
+        bound = ""
+        if name == "blinks_per_minute":
+            bound = f"{LIMITS['blinks_per_minute_low'][0]:g}..{LIMITS['blinks_per_minute_high'][0]:g}"
+        elif limit:
+            bound = {"min": ">= ", "max": "<= ", "abs": "|x| <= "}[limit[1]] + f"{limit[0]:g}"
+        print(f"{verdict:<4}{name:<22} {value!s:<10} {bound}")
+    if reference is None:
+        print(f"     (no {manifest}: identity and first-frame checks skipped)")
+    print(f"{out / 'evaluation.json'}\n{out / 'evaluation.png'}")
+    return 0 if result.passed else 1
 
 
 def _avatars(args: argparse.Namespace) -> int:

@@ -26,11 +26,35 @@ class Approval(BaseModel):
     notes: str = ""
 
 
+_DIRECTIVE = re.compile(r"\[\s*([a-z][a-z-]*)\s*:\s*([^\]]*)\]", re.IGNORECASE)
+
+
 class Paragraph(BaseModel):
+    """One paragraph of the voiceover. ``[punch: a phrase]`` in its text marks a phrase for a quick
+    camera punch-in; the phrase is spoken and captioned, the marks are not."""
+
     model_config = ConfigDict(extra="forbid")
 
     text: str
     camera: Camera | None = None
+    punches: list[tuple[int, int]] = []  # [first, last] word indices (within the paragraph) of marked phrases
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_directives(cls, data: object) -> object:
+        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+            return data
+        text, punches = data["text"], list(data.get("punches", []))
+        while match := _DIRECTIVE.search(text):
+            name, phrase = match.group(1).lower(), " ".join(match.group(2).split())
+            if name != "punch":
+                raise ValueError(f"unknown directive '[{name}: ...]' in the text; inline marks: [punch: a phrase]")
+            if not caption_tokens(phrase):
+                raise ValueError("[punch: ...] needs the words to punch in on, e.g. [punch: five hours]")
+            first = len(caption_tokens(text[:match.start()]))
+            punches.append((first, first + len(caption_tokens(phrase)) - 1))
+            text = text[:match.start()] + phrase + text[match.end():]
+        return {**data, "text": text, "punches": punches}
 
 
 class Script(BaseModel):
@@ -84,6 +108,15 @@ class Script(BaseModel):
 
     def camera_for(self, paragraph_index: int) -> str:
         return self.paragraphs[paragraph_index].camera or self.camera
+
+    @property
+    def punch_words(self) -> list[tuple[int, int]]:
+        """[first, last] indices into ``words`` of every phrase marked for a punch-in."""
+        spans, offset = [], 0
+        for paragraph in self.paragraphs:
+            spans += [(offset + a, offset + b) for a, b in paragraph.punches]
+            offset += len(caption_tokens(paragraph.text))
+        return spans
 
 
 def caption_tokens(text: str) -> list[str]:
@@ -161,5 +194,6 @@ class Captions(BaseModel):
     words: list[CaptionWord]
     events: list[tuple[float, float, str]]  # (start, end, text) of each caption shown
     timing_source: str  # "speech-engine" (phoneme-exact) or "whisper"
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1: the area captions can cover
     whisper_model: str
     sha256: str

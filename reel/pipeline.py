@@ -6,6 +6,7 @@ temporary folder inside the output folder and moves the results into place only 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -22,9 +23,10 @@ import numpy as np
 
 import reel
 from reel import avatars, templates
-from reel.animate import frame_count, load_animator
+from reel.animate import animator_version, frame_count, load_animator
+from reel.animate.camera import CameraPlan
 from reel.captions.align import align_to_script
-from reel.captions.ass import caption_events, render_ass
+from reel.captions.ass import caption_box, caption_events, render_ass
 from reel.captions.whisper import transcribe_words, whisper_version
 from reel.errors import OutputError
 from reel.fsutil import write_text_atomic
@@ -100,11 +102,12 @@ def render_plan(plan: RenderPlan, out_dir: Path, settings: ReelSettings, progres
             speech = synthesize(plan.script, plan.voice, settings.cache_dir)
         with _stage("captions", seconds, progress):
             captions = make_captions(speech, plan, work / "captions.ass", size)
+        camera = camera_plan(plan.script, speech, portrait)
         with _stage("animate+export", seconds, progress):
-            animate_seconds = export_video(portrait, speech, captions, plan, settings, work / "reel.mp4",
+            animate_seconds = export_video(portrait, speech, captions, camera, plan, settings, work / "reel.mp4",
                                            lambda done, total: progress("animate+export", done, total))
         seconds["animate"] = animate_seconds
-        manifest = build_manifest(plan, portrait, speech, captions, settings, work / "reel.mp4", seconds)
+        manifest = build_manifest(plan, portrait, speech, captions, camera, settings, work / "reel.mp4", seconds)
         write_text_atomic(work / "manifest.json", _json(manifest))
         return _publish(work, out_dir, seconds, manifest["reel"]["video_duration_s"])
 
@@ -115,11 +118,12 @@ def make_captions(speech: SpeechTrack, plan: RenderPlan, path: Path, size: tuple
     events = caption_events(words, plan.style)
     write_text_atomic(path, render_ass(events, plan.style, plan.platform, size))
     return Captions(path=path, style=plan.style.id, words=words, events=events,
+                    box=caption_box(plan.style, plan.platform, size),
                     timing_source="speech-engine" if speech.phones else "whisper",
                     whisper_model=whisper_version(), sha256=sha256_file(path))
 
 
-def export_video(portrait: Portrait, speech: SpeechTrack, captions: Captions, plan: RenderPlan,
+def export_video(portrait: Portrait, speech: SpeechTrack, captions: Captions, camera: CameraPlan, plan: RenderPlan,
                  settings: ReelSettings, out: Path, progress: Callable[[float, float], None]) -> float:
     """Stream animated frames into ffmpeg; returns the seconds spent producing frames."""
     frames = frame_count(speech.duration_s, settings.fps)
@@ -128,13 +132,23 @@ def export_video(portrait: Portrait, speech: SpeechTrack, captions: Captions, pl
         audio_filter=normalizing_filter(speech.path, settings.loudness_lufs, settings.true_peak_db),
         subtitles=captions.path, fonts_dir=plan.style.font.directory(),
         preset=settings.x264_preset, crf=settings.x264_crf)
-    moves = [plan.script.camera_for(i) for i in range(len(plan.script.paragraphs))]
     animator = load_animator(settings.animator)
     base = avatars.load_portrait_pixels(portrait)
-    stream = animator.frames(base, portrait, speech, moves, settings.fps, frames, settings.seed)
+    stream = animator.frames(base, portrait, speech, camera, settings.fps, frames, settings.seed)
     timed = _TimedFrames(stream, frames, progress)
     ffmpeg.run_with_frames(argv, timed)
     return timed.seconds
+
+
+def camera_plan(script: Script, speech: SpeechTrack, portrait: Portrait) -> CameraPlan:
+    """The script's camera directions on the speech's time line: one move per paragraph, punch-ins on
+    the marked phrases."""
+    moves = [script.camera_for(i) for i in range(len(script.paragraphs))]
+    starts = [0.0] + [span[0] for span in speech.paragraph_spans[1:]]
+    punches = [(speech.words[a].start, speech.words[b].end) for a, b in script.punch_words]
+    box = portrait.face_box
+    return CameraPlan(moves=moves, starts=starts, end=speech.duration_s, punches=punches,
+                      focus=((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
 
 
 class _TimedFrames:
@@ -158,7 +172,7 @@ class _TimedFrames:
                 self._progress(done, self._total)
 
 
-def build_manifest(plan: RenderPlan, portrait: Portrait, speech: SpeechTrack, captions: Captions,
+def build_manifest(plan: RenderPlan, portrait: Portrait, speech: SpeechTrack, captions: Captions, camera: CameraPlan,
                    settings: ReelSettings, video: Path, seconds: dict[str, float]) -> dict:
     info = probe(video)
     loudness = measure_loudness(video)
@@ -172,13 +186,14 @@ def build_manifest(plan: RenderPlan, portrait: Portrait, speech: SpeechTrack, ca
         "avatar": {"id": plan.avatar.id, "portrait_sha256": portrait.source_sha256,
                    "framed_sha256": portrait.sha256},
         "speech": {"voice": speech.voice, "sha256": speech.sha256, "duration_s": round(speech.duration_s, 3)},
-        "engines": {"reel": reel.__version__, "speech": speech.engine, "animator": f"{settings.animator}",
+        "animation": {"camera": dataclasses.asdict(camera), "seed": settings.seed},
+        "engines": {"reel": reel.__version__, "speech": speech.engine, "animator": animator_version(settings.animator),
                     "captions": captions.whisper_model, "ffmpeg": Path(ffmpeg.ffmpeg_exe()).name},
         "settings": {"seed": settings.seed, "fps": settings.fps, "size": [settings.width, settings.height],
                      "x264": f"{settings.x264_preset} crf {settings.x264_crf}", "loudness_lufs": settings.loudness_lufs},
         "stage_seconds": {k: round(v, 3) for k, v in seconds.items()},
         "captions": {
-            "file": "captions.ass", "style": captions.style, "platform": plan.platform.id,
+            "file": "captions.ass", "style": captions.style, "platform": plan.platform.id, "box": captions.box,
             "timing_source": captions.timing_source,
             "heard_share": round(len(heard) / max(1, len(captions.words)), 3),
             "whisper_vs_speech_s": {

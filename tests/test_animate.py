@@ -1,27 +1,67 @@
 import numpy as np
+import pytest
 
 from reel.animate.blinks import blink_track
-from reel.animate.camera import camera_matrices, plan_states
-from reel.animate.rigs import column_map
-from reel.animate.visemes import mouth_track, phone_openness
+from reel.animate.camera import PUNCH_ZOOM, CameraPlan, camera_matrices, plan_states
+from reel.animate.head import MAX_ANGLE_DEG, HeadRig, head_region, head_track
+from reel.animate.rigs import EyeRig, MouthRig, column_map
+from reel.animate.visemes import audio_mouth_track, mouth_track, phone_openness, phone_shapes
+from reel.faces.landmarks import LOWER_INNER_LIP, MOUTH_CORNERS, UPPER_INNER_LIP
 from reel.models import Phone
+
+RATE = 16000
 
 
 def _phones(symbols: str, step: float = 0.1) -> list[Phone]:
     return [Phone(phoneme=p, start=i * step, end=(i + 1) * step) for i, p in enumerate(symbols)]
 
 
-def test_visemes_close_on_bilabials_and_open_on_a():
-    values = dict(zip("^mab.ˈ", phone_openness(_phones("^mab.ˈ"))))
-    assert values["m"] == values["b"] == 0.0 and values["a"] == 1.0 and values["."] == 0.0
+@pytest.fixture(scope="module")
+def portrait(settings):
+    from reel import avatars
+
+    avatar = avatars.load_avatar(settings.avatars_dir, "astronaut")
+    portrait = avatars.prepare_portrait(avatar, (1080, 1920), settings.cache_dir)
+    return portrait, avatars.load_portrait_pixels(portrait), np.asarray(portrait.landmarks, np.float32)
+
+
+def test_visemes_close_on_bilabials_open_on_a_round_on_o_spread_on_i():
+    shapes = dict(zip("^mabouiˈ.", phone_shapes(_phones("^mabouiˈ."))))
+    assert shapes["m"] == shapes["b"] == (0.0, 0.0) and shapes["a"][0] == 1.0 and shapes["."] == (0.0, 0.0)
+    assert shapes["o"][1] < 0 and shapes["u"][1] < 0  # rounded
+    assert shapes["i"][1] > 0.5  # spread
+    assert shapes["ˈ"] == shapes["."]  # a stress mark takes the shape of what follows
+    assert phone_openness(_phones("ma")) == [0.0, 1.0]
 
 
 def test_mouth_track_is_smooth_and_closed_in_silence():
     phones = _phones("^" + "a" * 5 + "." * 10 + "mamama" + "$", step=0.05)
-    track = mouth_track(phones, fps=30, frames=int(phones[-1].end * 30))
-    assert track[3:8].max() > 0.9  # the long "a"
-    assert track[int(0.6 * 30):int(0.75 * 30)].max() < 0.05  # the pause
-    assert np.abs(np.diff(track)).max() < 0.5  # co-articulation: no frame-to-frame snap
+    openness, width = mouth_track(phones, fps=30, frames=int(phones[-1].end * 30))
+    assert openness[3:8].max() > 0.9  # the long "a"
+    assert openness[int(0.6 * 30):int(0.75 * 30)].max() < 0.05  # the pause
+    assert np.abs(np.diff(openness)).max() < 0.5  # co-articulation: no frame-to-frame snap
+    assert np.abs(width).max() <= 1.0
+
+
+def test_loudness_scales_the_opening_of_the_same_sounds():
+    phones = _phones("a" * 20, step=0.05)  # one second of "a"
+    t = np.arange(RATE) / RATE
+    audio = np.sin(2 * np.pi * 220 * t) * np.where(t < 0.5, 0.5, 0.02)  # loud, then 28 dB quieter
+    openness, _ = mouth_track(phones, fps=30, frames=30, audio=(audio.astype(np.float32), RATE))
+    assert openness[5:12].mean() > 2 * openness[20:27].mean()
+
+
+def test_audio_mouth_opens_on_voiced_sound_and_stays_closed_in_silence():
+    t = np.arange(2 * RATE) / RATE
+    voiced = sum(np.sin(2 * np.pi * f * t) for f in (150, 300, 700, 1200))
+    audio = (voiced * ((t % 1.0) < 0.5) * 0.1).astype(np.float32)  # 0.5 s on, 0.5 s off, twice
+    openness, _ = audio_mouth_track(audio, RATE, fps=30, frames=60)
+    assert openness[5:12].mean() > 0.5 and openness[35:42].mean() > 0.5
+    assert openness[20:27].max() < 0.05 and openness[50:57].max() < 0.05
+    hiss = np.random.default_rng(0).normal(0, 0.1, 2 * RATE)
+    hiss = (hiss - np.convolve(hiss, np.ones(4) / 4, mode="same")).astype(np.float32)  # mostly above 4 kHz
+    hissing, _ = audio_mouth_track(hiss, RATE, fps=30, frames=60)
+    assert hissing.mean() < openness[5:12].mean()
 
 
 def test_blinks_are_natural_in_rate_and_length_and_repeatable():
@@ -35,9 +75,9 @@ def test_blinks_are_natural_in_rate_and_length_and_repeatable():
 
 
 def test_camera_starts_on_the_portrait_and_never_shows_an_edge():
-    size, focus = (1080, 1920), (540, 690)
-    moves = ["push-in", "pan-left", "pan-right", "pull-out"]
-    matrices = camera_matrices(moves, [0, 2, 4, 6], 8, 30, 240, size, focus)
+    plan = CameraPlan(moves=["push-in", "pan-left", "pan-right", "pull-out"], starts=[0, 2, 4, 6], end=8,
+                      focus=(540, 690), punches=[(6.5, 7.0)])
+    matrices = camera_matrices(plan, 30, 240, (1080, 1920))
     assert matrices[0] is None  # identity: the first frame is the framed portrait
     corners = np.array([[0, 0, 1], [1080, 0, 1], [0, 1920, 1], [1080, 1920, 1]], float)
     for m in matrices:
@@ -48,6 +88,15 @@ def test_camera_starts_on_the_portrait_and_never_shows_an_edge():
     assert plan_states(["pull-out"])[0].zoom > 1.0  # a pull-out needs room to pull out from
 
 
+def test_punch_in_zooms_during_the_phrase_and_returns_after_it():
+    plan = CameraPlan(moves=["static"], starts=[0.0], end=4.0, focus=(540, 690), punches=[(1.0, 2.0)])
+    matrices = camera_matrices(plan, 30, 120, (1080, 1920))
+    zoom = [1.0 if m is None else m[0, 0] for m in matrices]
+    assert zoom[15] == 1.0 and zoom[100] == 1.0  # before the phrase, and after it has eased back
+    assert all(abs(z - PUNCH_ZOOM) < 1e-6 for z in zoom[31:60])  # held while the phrase is spoken
+    assert np.abs(np.diff(zoom)).max() < (PUNCH_ZOOM - 1) / 3  # eased over several frames, not cut
+
+
 def test_column_map_is_monotonic_and_identity_outside_the_knots():
     src = np.array([[10.0], [20.0], [30.0]])
     dst = np.array([[10.0], [25.0], [30.0]])
@@ -55,3 +104,70 @@ def test_column_map_is_monotonic_and_identity_outside_the_knots():
     assert np.allclose(map_y[:10], np.arange(10)) and np.allclose(map_y[30:], np.arange(30, 40))
     assert np.all(np.diff(map_y) >= 0)
     assert abs(map_y[25] - 20.0) < 1e-5
+
+
+def test_head_track_stays_small_smooth_starts_still_and_nods_on_stress():
+    phones = _phones("^hˈɛloʊ,ðˈɛɹ.mˈaɪ fɹˈɛnd.$", step=0.12)
+    pose = head_track(phones, fps=30, frames=150, seed=3)
+    angles = np.stack([pose.pitch, pose.yaw, pose.roll])
+    assert np.abs(angles).max() <= MAX_ANGLE_DEG and np.abs(angles).max() > 0.3
+    assert np.all(angles[:, 0] == 0)  # the first frame is the portrait itself
+    assert np.abs(np.diff(angles, n=2, axis=1)).max() < 0.1  # degrees per frame squared: no jitter
+    stress = next(p.end for p in phones if p.phoneme == "ˈ")
+    nod = pose.pitch[int(stress * 30):int((stress + 0.5) * 30)]
+    assert nod.max() > pose.pitch[:int(stress * 30) - 3].max() + 0.3  # the head dips on the stressed syllable
+    assert np.array_equal(pose.roll, head_track(phones, 30, 150, seed=3).roll)
+    assert not np.allclose(head_track(phones, 30, 150, seed=3, amount=0.0).roll, pose.roll)
+
+
+def test_face_and_head_rigs_change_only_pixels_inside_the_head_region(portrait):
+    info, base, landmarks = portrait
+    size = (info.width, info.height)
+    mouth = MouthRig(landmarks, size)
+    eyes = [EyeRig(landmarks, size, side) for side in ("left", "right")]
+    region = head_region(landmarks)
+    head = HeadRig(region, size, include=[mouth.roi.slices] + [e.roi.slices for e in eyes])
+    face, moved = base.copy(), base.copy()
+    mouth.apply(face, base, 1.0, -1.0)
+    for eye in eyes:
+        eye.apply(face, base, 1.0)
+    head.apply(moved, face, pitch=MAX_ANGLE_DEG, yaw=-MAX_ANGLE_DEG, roll=MAX_ANGLE_DEG)
+    changed = np.abs(moved.astype(int) - base).max(axis=2) > 0
+    assert changed.sum() > 10_000  # the head really moved
+    assert not (changed & region.outside(size)).any()  # ... and nothing outside its region did
+
+
+def test_mouth_rig_rounds_spreads_and_keeps_the_rest_pose(portrait):
+    info, base, landmarks = portrait
+    mouth = MouthRig(landmarks, (info.width, info.height))
+    frame = base.copy()
+    mouth.apply(frame, base, 0.0, 0.0)
+    assert np.array_equal(frame, base)  # at rest the mouth is the portrait's
+    centre = mouth.center_x - mouth.roi.x0
+    row = int(np.mean(landmarks[list(MOUTH_CORNERS), 1])) - mouth.roi.y0
+    for width, narrower in ((-1.0, True), (1.0, False)):
+        source = mouth._corner_map(width * (0.14 if width < 0 else 0.06))[row]
+        assert np.all(np.diff(source) >= 0)  # monotonic: no fold
+        corner = int(round(centre + mouth.half_w))  # the portrait's right corner column
+        assert (source[corner] > corner) == narrower  # rounded: the corner is drawn from further out
+
+
+def test_teeth_hint_appears_only_for_a_closed_mouth_portrait(portrait):
+    info, _, landmarks = portrait
+    size = (info.width, info.height)
+    assert not MouthRig(landmarks, size).teeth  # the sample portrait shows its own teeth
+    closed = landmarks.copy()
+    closed[LOWER_INNER_LIP, 1] = closed[UPPER_INNER_LIP, 1]  # as if the lips met
+    rig = MouthRig(closed, size)
+    assert rig.teeth
+    painted = {}
+    for teeth in (True, False):
+        rig.teeth = teeth
+        roi = np.full((rig.roi.rows, rig.roi.cols, 3), 128, np.uint8)  # flat grey: only the paint shows
+        rig._paint_cavity(roi, rig.max_drop_px, 1.0)
+        painted[teeth] = roi.mean(axis=2)
+    assert (painted[False] < 70).sum() > 200 and (painted[False] > 170).sum() == 0  # a dark cavity
+    assert (painted[True] > 170).sum() > 100  # ... with light upper teeth
+    rows = np.flatnonzero((painted[True] > 170).any(axis=1))
+    dark_rows = np.flatnonzero((painted[True] < 70).any(axis=1))
+    assert rows.mean() < dark_rows.mean()  # the teeth sit above the dark interior

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 
 from reel.captions.align import align_to_script
-from reel.captions.ass import ass_color, ass_time, caption_events, escape_ass, group_captions, render_ass
+from reel.captions.ass import ass_color, ass_time, caption_box, caption_events, escape_ass, group_captions, render_ass
 from reel.captions.whisper import HeardWord
 from reel.media.ffmpeg import escape_filter_value, ffmpeg_exe
 from reel.models import CaptionWord, Word
@@ -94,3 +94,5 @@ def test_captions_render_inside_each_platform_safe_zone(tmp_path):
             zone = platform.safe_zone
             assert ys.min() >= zone.top * 1920 and ys.max() <= (1 - zone.bottom) * 1920, (style_name, platform_name)
             assert xs.min() >= zone.left * 1080 - 8 and xs.max() <= (1 - zone.right) * 1080 + 8, (style_name, platform_name)
+            x0, y0, x1, y1 = caption_box(style, platform, (1080, 1920))  # what `reel evaluate` leaves out
+            assert ys.min() >= y0 and ys.max() < y1 and xs.min() >= x0 - 8 and xs.max() < x1 + 8

@@ -1,3 +1,4 @@
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -79,3 +80,21 @@ def test_too_long_voiceover_is_refused(tmp_path):
     script = load_script(write(tmp_path / "s.md", HEADER + "word " * 600 + "\n"))
     with pytest.raises(ScriptError, match=r"runs about 231 s \(600 words\) but Reels allows at most 180 s"):
         require_length(script, "Reels", 180)
+
+
+def test_punch_marks_are_spoken_as_words_and_point_at_them(tmp_path):
+    path = write(tmp_path / "p.md", HEADER + "Save [punch: five hours] a week.\n\n"
+                 "[camera: static]\nThen, [punch: **try it**] free!\n")
+    script = load_script(path)
+    assert [p.text for p in script.paragraphs] == ["Save five hours a week.", "Then, try it free!"]
+    assert script.words[1:3] == ["five", "hours"] and script.words[6:8] == ["try", "it"]
+    assert script.punch_words == [(1, 2), (6, 7)]
+
+
+@pytest.mark.parametrize("body, message", [
+    ("Hello [zoom: in] there.", "unknown directive '[zoom: ...]'"),
+    ("Hello [punch: !!] there.", "[punch: ...] needs the words"),
+])
+def test_bad_inline_marks_are_named(tmp_path, body, message):
+    with pytest.raises(ScriptError, match=re.escape(message)):
+        load_script(write(tmp_path / "bad.md", HEADER + body + "\n"))

@@ -1,8 +1,9 @@
-"""Camera moves from the script's visual directions: eased zooms and pans around the face."""
+"""Camera moves from the script's visual directions: eased zooms and pans around the face, and quick
+punch-ins on marked phrases."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -10,12 +11,26 @@ ZOOM_STEP = 0.10  # a push-in or pull-out changes the zoom by this much over its
 MAX_ZOOM = 1.4
 PAN_SHARE = 0.04  # a pan moves the view by this share of the frame width
 PAN_ZOOM = 1.10  # zoom needed so a pan never reveals the frame edge
+PUNCH_ZOOM = 1.15  # a punch-in multiplies the zoom by this while its phrase is spoken
+PUNCH_IN_S, PUNCH_OUT_S = 0.2, 0.5
 
 
 @dataclass(frozen=True)
 class CameraState:
     zoom: float = 1.0
     pan: float = 0.0  # horizontal shift of the picture, share of the width
+
+
+@dataclass(frozen=True)
+class CameraPlan:
+    """What the camera does over a reel: move i runs from ``starts[i]`` to the next start (the last to
+    ``end``); each punch is a (start, end) time span of a marked phrase."""
+
+    moves: list[str]
+    starts: list[float]
+    end: float
+    focus: tuple[float, float]  # the face centre: zooms close in on it
+    punches: list[tuple[float, float]] = field(default_factory=list)
 
 
 def plan_states(moves: list[str]) -> list[CameraState]:
@@ -35,25 +50,36 @@ def plan_states(moves: list[str]) -> list[CameraState]:
     return states
 
 
-def camera_matrices(moves: list[str], starts: list[float], end: float, fps: int, frames: int,
-                    size: tuple[int, int], focus: tuple[float, float]) -> list[np.ndarray | None]:
-    """One 2x3 matrix per frame (None where the camera is at rest at zoom 1: no warp needed).
-
-    Move i runs from ``starts[i]`` to the next move's start (the last one to ``end``), eased in and out.
-    """
-    states = plan_states(moves)
-    bounds = list(starts[1:]) + [end]
-    width, height = size
+def camera_matrices(plan: CameraPlan, fps: int, frames: int, size: tuple[int, int]) -> list[np.ndarray | None]:
+    """One 2x3 matrix per frame (None where the camera is at rest at zoom 1: no warp needed)."""
+    states = plan_states(plan.moves)
+    bounds = list(plan.starts[1:]) + [plan.end]
+    punch = punch_factor(plan.punches, np.arange(frames) / fps)
     out: list[np.ndarray | None] = []
     for frame in range(frames):
         t = frame / fps
         state = states[0]
-        for i, (a, b) in enumerate(zip(starts, bounds)):
+        for i, (a, b) in enumerate(zip(plan.starts, bounds)):
             if t >= a:
-                u = np.clip((t - a) / max(b - a, 1e-6), 0.0, 1.0)
-                state = _blend(states[i], states[i + 1], float(u * u * (3 - 2 * u)))
-        out.append(_matrix(state, width, height, focus))
+                state = _blend(states[i], states[i + 1], _ease((t - a) / max(b - a, 1e-6)))
+        state = CameraState(zoom=state.zoom * float(punch[frame]), pan=state.pan)
+        out.append(_matrix(state, *size, plan.focus))
     return out
+
+
+def punch_factor(punches: list[tuple[float, float]], t: np.ndarray) -> np.ndarray:
+    """Zoom multiplier per time: eased up to PUNCH_ZOOM just before each phrase, back down after it."""
+    factor = np.ones_like(t)
+    for start, end in punches:
+        rise = _ease((t - start + PUNCH_IN_S) / PUNCH_IN_S)
+        fall = _ease((end + PUNCH_OUT_S - t) / PUNCH_OUT_S)
+        factor = np.maximum(factor, 1 + (PUNCH_ZOOM - 1) * np.minimum(rise, fall))
+    return factor
+
+
+def _ease(u):
+    u = np.clip(u, 0.0, 1.0)
+    return u * u * (3 - 2 * u)
 
 
 def _blend(a: CameraState, b: CameraState, u: float) -> CameraState:

@@ -1,4 +1,4 @@
-"""CPU talking head: the framed portrait with a speech-driven mouth, blinks and a camera move."""
+"""CPU talking head: the framed portrait with a speech-driven mouth, blinks, head motion and a camera move."""
 
 from __future__ import annotations
 
@@ -8,38 +8,58 @@ import cv2
 import numpy as np
 
 from reel.animate.blinks import blink_track
-from reel.animate.camera import camera_matrices
+from reel.animate.camera import CameraPlan, camera_matrices
+from reel.animate.head import HeadRig, head_region, head_track
 from reel.animate.rigs import EyeRig, MouthRig
-from reel.animate.visemes import mouth_track
+from reel.animate.visemes import audio_mouth_track, mouth_track
+from reel.media.audio import read_audio
 from reel.models import Portrait, SpeechTrack
+
+_AUDIO_RATE = 16000
 
 
 class PortraitWarpAnimator:
     name = "portrait-warp"
-    version = "1"
+    version = "2"
 
-    def frames(self, base: np.ndarray, portrait: Portrait, speech: SpeechTrack, moves: list[str],
+    def __init__(self, head_motion: bool = True):
+        self.head_motion = head_motion  # off: only the face moves (to calibrate `reel evaluate`)
+
+    def frames(self, base: np.ndarray, portrait: Portrait, speech: SpeechTrack, camera: CameraPlan,
                fps: int, frames: int, seed: int) -> Iterator[np.ndarray]:
-        """Yield ``frames`` RGB frames. Each yielded array is reused: consume it before the next."""
+        """Yield ``frames`` RGB frames. Each yielded array is reused: consume it before the next.
+
+        Per frame: the face rigs (mouth, eyes) deform the still portrait, the head rig moves the
+        head region of that, and the camera transforms the whole picture.
+        """
         size = (portrait.width, portrait.height)
         landmarks = np.asarray(portrait.landmarks, dtype=np.float32)
         mouth = MouthRig(landmarks, size)
         eyes = [EyeRig(landmarks, size, side) for side in ("left", "right")]
-        openness = mouth_track(speech.phones, fps, frames)
+        head = HeadRig(head_region(landmarks), size, include=[mouth.roi.slices] + [eye.roi.slices for eye in eyes])
+        openness, width = self._mouth(speech, fps, frames)
         closure = blink_track(seed, fps, frames)
-        focus = ((portrait.face_box[0] + portrait.face_box[2]) / 2, (portrait.face_box[1] + portrait.face_box[3]) / 2)
-        starts = [0.0] + [span[0] for span in speech.paragraph_spans[1:]]
-        cameras = camera_matrices(moves, starts, frames / fps, fps, frames, size, focus)
+        pose = head_track(speech.phones, fps, frames, seed, amount=1.0 if self.head_motion else 0.0)
+        cameras = camera_matrices(camera, fps, frames, size)
 
-        canvas = base.copy()
+        face = base.copy()  # the portrait with this frame's expression
+        moved = base.copy()  # ... with the head moved
         out = np.empty_like(base)
         for index in range(frames):
-            mouth.apply(canvas, base, float(openness[index]))
+            mouth.apply(face, base, float(openness[index]), float(width[index]))
             for eye in eyes:
-                eye.apply(canvas, base, float(closure[index]))
+                eye.apply(face, base, float(closure[index]))
+            head.apply(moved, face, float(pose.pitch[index]), float(pose.yaw[index]), float(pose.roll[index]))
             matrix = cameras[index]
             if matrix is None:
-                yield canvas
+                yield moved
             else:
-                cv2.warpAffine(canvas, matrix, size, dst=out, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                cv2.warpAffine(moved, matrix, size, dst=out, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
                 yield out
+
+    @staticmethod
+    def _mouth(speech: SpeechTrack, fps: int, frames: int) -> tuple[np.ndarray, np.ndarray]:
+        samples = read_audio(speech.path, _AUDIO_RATE)
+        if speech.phones:
+            return mouth_track(speech.phones, fps, frames, (samples, _AUDIO_RATE))
+        return audio_mouth_track(samples, _AUDIO_RATE, fps, frames)

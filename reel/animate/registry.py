@@ -12,10 +12,18 @@ ANIMATORS: dict[str, str] = {
 
 
 def load_animator(name: str):
+    return _animator_class(name)()
+
+
+def animator_version(name: str) -> str:
+    return f"{name} {_animator_class(name).version}"
+
+
+def _animator_class(name: str) -> type:
     if name not in ANIMATORS:
         raise EngineError(f"unknown animator '{name}'; valid animators: {', '.join(sorted(ANIMATORS))}")
     module_name, class_name = ANIMATORS[name].split(":")
-    return getattr(importlib.import_module(module_name), class_name)()
+    return getattr(importlib.import_module(module_name), class_name)
 
 
 def frame_count(duration_s: float, fps: int) -> int:

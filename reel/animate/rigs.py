@@ -11,11 +11,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from reel.faces.landmarks import (CHIN, EYES, JAW, LOWER_INNER_LIP, MOUTH_CORNERS, NOSE_BOTTOM,
-                                  UPPER_INNER_LIP)
+from reel.faces.landmarks import CHIN, EYES, JAW, LOWER_INNER_LIP, MOUTH_CORNERS, NOSE_BOTTOM, UPPER_INNER_LIP
 
-_CAVITY_RGB = np.array([58, 20, 24], np.float32)  # dark mouth interior
-_TONGUE_RGB = np.array([125, 55, 60], np.float32)
+_CAVITY_RGB = np.array([70, 27, 30], np.float32)  # dark mouth interior
+_TONGUE_RGB = np.array([140, 62, 66], np.float32)
+_TEETH_RGB = np.array([226, 218, 204], np.float32)
+_SPREAD = 0.06  # lips spread ("ee") widen the mouth by up to 6 %
+_ROUNDING = 0.14  # rounded lips ("oo") narrow it by up to 14 %
 
 
 def column_map(src: np.ndarray, dst: np.ndarray, rows: int) -> np.ndarray:
@@ -61,17 +63,19 @@ class _Roi:
 
 
 class MouthRig:
-    """Opens the mouth: the lower lip, chin and jaw drop; a dark cavity shows between the lips."""
+    """Shapes the mouth: the lower lip, chin and jaw drop; the corners spread or round; the parted lips
+    show a shaded cavity (with a hint of upper teeth when the portrait's mouth is closed)."""
 
     def __init__(self, landmarks: np.ndarray, size: tuple[int, int]):
         lm = landmarks
         face_h = float(lm[CHIN, 1] - lm[NOSE_BOTTOM, 1]) * 2.6
         left, right = lm[MOUTH_CORNERS[0]], lm[MOUTH_CORNERS[1]]
         mouth_w = float(np.linalg.norm(right - left))
-        center_x = float((left[0] + right[0]) / 2)
+        self.center_x = center_x = float((left[0] + right[0]) / 2)
+        self.half_w = mouth_w / 2
         jaw = lm[JAW]
         top = float(lm[NOSE_BOTTOM, 1])
-        bottom = float(lm[CHIN, 1] + 0.35 * face_h)
+        bottom = float(lm[CHIN, 1] + 0.25 * face_h)
         self.roi = roi = _Roi(jaw[:, 0].min(), top - 4, jaw[:, 0].max(), bottom, size)
         xs, y0 = roi.xs, roi.y0
         self.upper = _curve(lm[UPPER_INNER_LIP], xs) - y0
@@ -82,15 +86,22 @@ class MouthRig:
         self.bottom = np.full_like(xs, bottom - y0)
         self.lip_weight = _bump(xs, center_x, 0.75 * mouth_w)
         self.jaw_weight = _bump(xs, center_x, 0.5 * float(jaw[:, 0].max() - jaw[:, 0].min()))
-        self.max_drop_px = 0.18 * mouth_w
+        self.max_drop_px = 0.16 * mouth_w
+        # Corners move along the mouth line; the lips above and below follow, fading out at nose and chin.
+        mouth_y = float((left[1] + right[1]) / 2)
+        rows = np.arange(roi.y0, roi.y1, dtype=np.float32)
+        self.corner_weight = _bump(rows, mouth_y, max(mouth_y - top, float(lm[CHIN, 1]) - mouth_y))[:, None]
         self.lower_lip_points = lm[LOWER_INNER_LIP] - (roi.x0, roi.y0)
         self.lower_lip_weight = _bump(lm[LOWER_INNER_LIP, 0], center_x, 0.75 * mouth_w)
+        rest_gap = float(np.mean(self.lower - self.upper, where=self.lip_weight > 0.5))
+        self.teeth = rest_gap < 0.05 * mouth_w  # closed in the portrait: no real teeth to show
 
-    def apply(self, frame: np.ndarray, base: np.ndarray, openness: float) -> None:
+    def apply(self, frame: np.ndarray, base: np.ndarray, openness: float, width: float = 0.0) -> None:
         """Write the rigged ROI of ``base`` into ``frame`` (both full frames, RGB)."""
         rows, cols = self.roi.slices
         drop = openness * self.max_drop_px
-        if drop < 0.25:
+        spread = width * (_SPREAD if width > 0 else _ROUNDING)
+        if drop < 0.25 and abs(spread) * self.half_w < 0.25:
             frame[rows, cols] = base[rows, cols]
             return
         lip_drop = drop * self.lip_weight
@@ -99,16 +110,34 @@ class MouthRig:
         dst = np.stack([self.top, self.upper - raise_upper, self.lower - raise_upper, self.lower + lip_drop,
                         self.chin + 0.9 * drop * self.jaw_weight, self.bottom])
         map_y = column_map(src, dst, self.roi.rows)
-        warped = cv2.remap(base[rows, cols], self.roi.map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        self._paint_cavity(warped, drop)
+        map_x = self._corner_map(spread)
+        warped = cv2.remap(base[rows, cols], map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        if drop >= 0.25:
+            self._paint_cavity(warped, drop, 1 + spread)
         frame[rows, cols] = warped
 
-    def _paint_cavity(self, roi: np.ndarray, drop: float) -> None:
+    def _corner_map(self, spread: float) -> np.ndarray:
+        """Source column per pixel: the mouth between its corners scales by 1 + spread about its centre,
+        the cheeks out to the ROI border stretch to make room. Monotonic in every row."""
+        if abs(spread) < 1e-4:
+            return self.roi.map_x
+        x = self.roi.xs[None, :]
+        c, h = self.center_x, self.half_w
+        left, right = float(self.roi.xs[0]), float(self.roi.xs[-1])
+        moved = h * (1 + spread * self.corner_weight)  # where each row's corners land, from the centre
+        inside = c + (x - c) * h / moved
+        outer_left = left + (x - left) * (c - h - left) / (c - moved - left)
+        outer_right = right - (right - x) * (right - c - h) / (right - c - moved)
+        source = np.where(x < c - moved, outer_left, np.where(x > c + moved, outer_right, inside))
+        return (source - self.roi.x0).astype(np.float32)
+
+    def _paint_cavity(self, roi: np.ndarray, drop: float, scale: float) -> None:
         """Fill the gap between the parted lips with a shaded mouth interior, edges feathered."""
         weight = self.lower_lip_weight * drop
-        top = self.lower_lip_points.copy()
+        lip = self.lower_lip_points.copy()
+        lip[:, 0] = self.center_x - self.roi.x0 + (lip[:, 0] - (self.center_x - self.roi.x0)) * scale
+        top, bottom = lip.copy(), lip.copy()
         top[:, 1] -= 0.1 * weight
-        bottom = self.lower_lip_points.copy()
         bottom[:, 1] += weight
         polygon = np.concatenate([top, bottom[::-1]])
         x0, y0 = np.floor(polygon.min(axis=0)).astype(int) - 2
@@ -121,9 +150,24 @@ class MouthRig:
         cv2.fillPoly(mask, [np.round((polygon - (x0, y0)) * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
         alpha = cv2.GaussianBlur(mask, (5, 5), 0).astype(np.float32)[..., None] / 255.0
         depth = np.linspace(0.0, 1.0, y1 - y0, dtype=np.float32)[:, None, None]
-        interior = _CAVITY_RGB + (_TONGUE_RGB - _CAVITY_RGB) * np.clip((depth - 0.55) / 0.45, 0, 1) * 0.6
+        interior = _CAVITY_RGB + (_TONGUE_RGB - _CAVITY_RGB) * np.clip((depth - 0.45) / 0.55, 0, 1) * 0.7
+        interior = np.broadcast_to(interior, (y1 - y0, x1 - x0, 3))
+        if self.teeth:
+            interior = self._teeth(interior, top - (x0, y0), drop)
         patch = roi[y0:y1, x0:x1].astype(np.float32)
         roi[y0:y1, x0:x1] = (patch * (1 - alpha) + interior * alpha).astype(np.uint8)
+
+    def _teeth(self, interior: np.ndarray, upper_edge: np.ndarray, drop: float) -> np.ndarray:
+        """A band of upper teeth under the upper lip, shaded darker towards the corners."""
+        rows, cols = interior.shape[:2]
+        xs = np.arange(cols, dtype=np.float32)
+        edge = np.interp(xs, upper_edge[:, 0], upper_edge[:, 1])[None, :]
+        height = min(0.4 * drop, 0.09 * 2 * self.half_w)
+        ys = np.arange(rows, dtype=np.float32)[:, None]
+        band = np.clip((edge + height - ys) / 1.5, 0, 1) * np.clip((ys - edge + 1) / 1.5, 0, 1)
+        shade = _bump(xs, (upper_edge[0, 0] + upper_edge[-1, 0]) / 2, 0.55 * (upper_edge[-1, 0] - upper_edge[0, 0]))
+        amount = (band * np.clip(shade * 1.6, 0, 1)[None, :])[..., None]
+        return interior * (1 - amount) + _TEETH_RGB * (0.55 + 0.45 * shade[None, :, None]) * amount
 
 
 class EyeRig:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from reel.models import CaptionWord
 from reel.templates import CaptionStyle, PlatformPreset
 
 _BREAK_AFTER = (".", ",", "!", "?", ";", ":", "—", "–")
 _HOLD_S = 0.4  # a caption stays up this long after its last word, unless the next one starts
+_LINE_HEIGHT = 1.4  # libass line advance per Fontsize unit, with room for tall ascenders (measured with Lato)
 
 
 def group_captions(words: list[CaptionWord], max_words: int, max_gap_s: float) -> list[list[CaptionWord]]:
@@ -62,6 +65,16 @@ def render_ass(events: list[tuple[float, float, str]], style: CaptionStyle, plat
     ]
     lines += [f"Dialogue: 0,{ass_time(s)},{ass_time(e)},Caption,,0,0,0,,{text}" for s, e, text in events]
     return "\n".join(lines) + "\n"
+
+
+def caption_box(style: CaptionStyle, platform: PlatformPreset, size: tuple[int, int], lines: int = 2) -> tuple[int, int, int, int]:
+    """x0, y0, x1, y1 that holds any caption of up to ``lines`` lines, outline and shadow included."""
+    width, height = size
+    zone = platform.safe_zone
+    border = int(np.ceil(style.outline + style.shadow)) + 2
+    bottom = height - round(zone.bottom * height) + border
+    top = bottom - lines * round(_LINE_HEIGHT * style.size) - 2 * border
+    return (round(zone.left * width), max(0, top), width - round(zone.right * width), min(height, bottom))
 
 
 def escape_ass(text: str) -> str:

@@ -21,3 +21,6 @@ EYES = {
     "right": {"corners": (362, 263), "upper": [398, 384, 385, 386, 387, 388, 466], "lower": [382, 381, 380, 374, 373, 390, 249],
               "brow": [336, 296, 334, 293, 300]},
 }
+# Measurement points: inner-lip pairs (upper, lower) across the mouth; outer eye corners for the face's scale.
+INNER_LIP_PAIRS = [(82, 87), (13, 14), (312, 317)]
+INTEROCULAR = (33, 263)

@@ -20,6 +20,8 @@ from reel.errors import EngineError
 _DETECTION_MIN_SCORE = 0.5
 _LANDMARK_MIN_SCORE = 0.5
 _ROI_SCALE = 1.5  # MediaPipe crops 1.5x the detected face box for the mesh model
+_EYE_ROI_SCALE = 2.3  # MediaPipe's iris model sees 2.3x the eye width
+_PRECISE_CROPS = [(dx, dy, ds) for dx in (-0.02, 0.0, 0.02) for dy in (-0.02, 0.0, 0.02) for ds in (0.98, 1.02)]
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class FaceResult:
     box: tuple[float, float, float, float]  # x0, y0, x1, y1 in image pixels
     landmarks: np.ndarray  # (468, 2) float32 image pixels
     score: float
+    depth: np.ndarray | None = None  # (468,) relative depth of each landmark, in image pixels
 
 
 def model_dir() -> Path:
@@ -87,16 +90,34 @@ class FaceMesh:
         center = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
         size = max(box[2] - box[0], box[3] - box[1]) * _ROI_SCALE
         angle = _roll(eyes[0], eyes[1])
-        landmarks, presence = self._mesh_in_roi(image, center, size, angle)
+        points, presence = self._mesh_in_roi(image, center, size, angle)
         if presence < _LANDMARK_MIN_SCORE:
             return None
         # Second pass on a crop re-centred on the first landmarks, as MediaPipe's tracker does.
+        return self.track(image, points[:, :2], score)
+
+    def track(self, image: np.ndarray, previous: np.ndarray, score: float = 1.0,
+              precise: bool = False) -> FaceResult | None:
+        """Landmarks in a crop around ``previous`` landmarks (the face in the last frame): no detection pass.
+
+        The mesh moves by about a pixel when its crop moves by a pixel. ``precise`` averages 18 crops
+        shifted by up to 2 % and scaled by 2 %, which cuts that noise about threefold (1 ms each).
+        """
+        low, high = previous.min(axis=0), previous.max(axis=0)
+        center = np.array((low + high) / 2)
+        size = float(max(high - low)) * _ROI_SCALE
+        angle = _roll(previous[33], previous[263])
+        crops = _PRECISE_CROPS if precise else [(0.0, 0.0, 1.0)]
+        runs = [self._mesh_in_roi(image, tuple(center + (dx * size, dy * size)), size * ds, angle)
+                for dx, dy, ds in crops]
+        presence = float(np.mean([p for _, p in runs]))
+        points = np.mean([pts for pts, _ in runs], axis=0)
+        if presence < _LANDMARK_MIN_SCORE:
+            return None
+        landmarks = np.ascontiguousarray(points[:, :2])
         low, high = landmarks.min(axis=0), landmarks.max(axis=0)
-        center = tuple((low + high) / 2)
-        angle = _roll(landmarks[33], landmarks[263])
-        landmarks, presence = self._mesh_in_roi(image, center, float(max(high - low)) * _ROI_SCALE, angle)
-        low, high = landmarks.min(axis=0), landmarks.max(axis=0)
-        return FaceResult(box=(*map(float, low), *map(float, high)), landmarks=landmarks, score=score)
+        return FaceResult(box=(*map(float, low), *map(float, high)), landmarks=landmarks, score=score,
+                          depth=points[:, 2].copy())
 
     def _detect_box(self, image: np.ndarray):
         height, width = image.shape[:2]
@@ -140,10 +161,44 @@ class FaceMesh:
         self._mesh.invoke()
         outputs = sorted(self._mesh.get_output_details(), key=lambda d: int(np.prod(d["shape"])))
         presence = float(1 / (1 + np.exp(-self._mesh.get_tensor(outputs[0]["index"]).ravel()[0])))
-        points = self._mesh.get_tensor(outputs[1]["index"]).reshape(-1, 3)[:, :2]
+        points = self._mesh.get_tensor(outputs[1]["index"]).reshape(-1, 3)
         inverse = cv2.invertAffineTransform(matrix)
-        landmarks = points @ inverse[:, :2].T + inverse[:, 2]
-        return landmarks.astype(np.float32), presence
+        xy = points[:, :2] @ inverse[:, :2].T + inverse[:, 2]
+        depth = points[:, 2:] / scale  # model pixels -> image pixels
+        return np.hstack([xy, depth]).astype(np.float32), presence
+
+
+class EyeMesh:
+    """MediaPipe's iris model: 71 eye-contour points per eye, which follow the lids far better than
+    the face mesh does (the face mesh barely moves its lid points when an eye closes)."""
+
+    def __init__(self) -> None:
+        self._model = _interpreter("iris_landmark.tflite")
+
+    def contours(self, image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+        """(2, 16, 2) lid contours in image pixels, image-left eye first: 9 lower points corner to corner,
+        then 7 upper points."""
+        return np.stack([self._eye(image, landmarks[a], landmarks[b], flip)
+                         for (a, b), flip in (((33, 133), False), ((362, 263), True))])
+
+    def _eye(self, image: np.ndarray, corner_a, corner_b, flip: bool) -> np.ndarray:
+        inputs = self._model.get_input_details()[0]
+        model_size = int(inputs["shape"][1])
+        center = ((corner_a[0] + corner_b[0]) / 2, (corner_a[1] + corner_b[1]) / 2)
+        size = max(abs(corner_b[0] - corner_a[0]), abs(corner_b[1] - corner_a[1])) * _EYE_ROI_SCALE
+        angle = _roll(corner_a, corner_b)
+        matrix = cv2.getRotationMatrix2D(center, angle, model_size / size)
+        matrix[:, 2] += (model_size / 2 - center[0], model_size / 2 - center[1])
+        if flip:  # the model knows one eye; the other is shown to it mirrored
+            matrix = np.array([[-1.0, 0.0, model_size], [0.0, 1.0, 0.0]]) @ np.vstack([matrix, [0, 0, 1]])
+        crop = cv2.warpAffine(image, matrix, (model_size, model_size), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)
+        self._model.set_tensor(inputs["index"], (crop.astype(np.float32) / 255.0)[None])
+        self._model.invoke()
+        outputs = sorted(self._model.get_output_details(), key=lambda d: int(np.prod(d["shape"])))
+        points = self._model.get_tensor(outputs[1]["index"]).reshape(-1, 3)[:16, :2]
+        inverse = cv2.invertAffineTransform(matrix)
+        return (points @ inverse[:, :2].T + inverse[:, 2]).astype(np.float32)
 
 
 def _roll(right_eye, left_eye) -> float:
@@ -155,3 +210,8 @@ def _roll(right_eye, left_eye) -> float:
 @functools.lru_cache(maxsize=1)
 def load_face_mesh() -> FaceMesh:
     return FaceMesh()
+
+
+@functools.lru_cache(maxsize=1)
+def load_eye_mesh() -> EyeMesh:
+    return EyeMesh()

@@ -40,8 +40,8 @@ def loudness_filter(gain_db: float, true_peak_db: float) -> str:
     """
     ceiling = 10 ** ((true_peak_db - 0.5) / 20)
     return (f"aformat=channel_layouts=stereo,aresample=48000,volume={gain_db:.2f}dB,"
-            f"alimiter=limit={ceiling:.4f}:attack=5:release=60:level=disabled,"
-            f"alimiter=limit={ceiling:.4f}:attack=1:release=30:level=disabled")
+            f"alimiter=limit={ceiling:.4f}:attack=5:release=60:level=disabled:latency=1,"
+            f"alimiter=limit={ceiling:.4f}:attack=1:release=30:level=disabled:latency=1")
 
 
 def encode_argv(*, out: Path, size: tuple[int, int], fps: int, frames: int, audio: Path, audio_filter: str,
