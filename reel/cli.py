@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import json
 import subprocess
 import sys
 import time
@@ -39,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("script", type=Path, help="script file (.md with front matter, or .yaml)")
     render.add_argument("--out", type=Path, help="output folder (default: out/<script id>)")
     render.add_argument("--allow-unapproved", action="store_true", help="render a script that is not approved yet")
+    render.add_argument("--evaluate", action="store_true",
+                        help="also measure the reel (as `reel evaluate`): evaluation.json and evaluation.png")
     render.set_defaults(command=_render)
 
     evaluate = commands.add_parser("evaluate", help="measure lip sync, blinks, stability and identity of a reel")
@@ -69,7 +72,8 @@ def _render(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description:<16}"), BarColumn(), TextColumn("{task.fields[note]}"),
                   TimeElapsedColumn(), console=console, transient=False) as bar:
-        tasks = {stage: bar.add_task(stage, total=1, note="", start=False) for stage in STAGES}
+        stages = STAGES + (("evaluate",) if args.evaluate else ())
+        tasks = {stage: bar.add_task(stage, total=1, note="", start=False) for stage in stages}
 
         def progress(stage: str, done: float, total: float) -> None:
             task = tasks[stage]
@@ -77,11 +81,17 @@ def _render(args: argparse.Namespace) -> int:
             note = f"frame {int(done)}/{int(total)}" if total > 1 else ("done" if done >= total else "")
             bar.update(task, completed=done, total=total, note=note)
 
-        result = render_plan(plan, out_dir, settings, progress, planned)
-    wall = time.perf_counter() - started
+        result = render_plan(plan, out_dir, settings, progress, planned, evaluate=args.evaluate)
+    evaluated = result.stage_seconds.get("evaluate", 0.0)
+    wall = time.perf_counter() - started - evaluated
     print(f"{result.video}  ({result.duration_s:.1f} s reel, rendered in {wall:.1f} s, "
-          f"{wall / max(result.duration_s, 1e-6):.2f}x real time)")
+          f"{wall / max(result.duration_s, 1e-6):.2f}x real time" + (f"; evaluated in {evaluated:.1f} s)" if evaluated else ")"))
     print(f"{result.manifest}")
+    if args.evaluate:
+        evaluation = json.loads(result.manifest.read_text(encoding="utf-8"))["evaluation"]
+        failed = [name for name, ok in evaluation["checks"].items() if not ok]
+        print(f"{out_dir / 'evaluation.json'}  ({'all checks pass' if not failed else 'FAILED: ' + ', '.join(failed)})")
+        return 0 if not failed else 1
     return 0
 
 
@@ -94,7 +104,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     manifest = args.manifest or args.video.parent / "manifest.json"
     reference = reference_from_manifest(manifest) if manifest.is_file() else None
     out = args.out or args.video.parent
-    result = evaluate(args.video, args.speech, reference, sheet=out / "evaluation.png")
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("evaluate"), BarColumn(), TextColumn("frame {task.completed:.0f}/{task.total:.0f}"),
+                  TimeElapsedColumn(), console=Console(stderr=True)) as bar:
+        task = bar.add_task("evaluate", total=1)
+        result = evaluate(args.video, args.speech, reference, sheet=out / "evaluation.png",
+                          progress=lambda done, total: bar.update(task, completed=done, total=total))
     write_report(result, out / "evaluation.json")
     for name, value in result.model_dump().items():
         if name in ("checks", "video", "contact_sheet"):

@@ -82,16 +82,18 @@ def plan_render(script_path: Path, settings: ReelSettings, allow_unapproved: boo
 
 
 def render(script_path: Path, out_dir: Path, settings: ReelSettings | None = None,
-           allow_unapproved: bool = False, progress: Progress = _no_progress) -> RenderResult:
+           allow_unapproved: bool = False, progress: Progress = _no_progress, evaluate: bool = False) -> RenderResult:
     """Check the script and its choices, then render it into ``out_dir``."""
     settings = settings or load_settings()
     started = time.perf_counter()
     plan = plan_render(script_path, settings, allow_unapproved)
-    return render_plan(plan, out_dir, settings, progress, {"script": time.perf_counter() - started})
+    return render_plan(plan, out_dir, settings, progress, {"script": time.perf_counter() - started}, evaluate)
 
 
 def render_plan(plan: RenderPlan, out_dir: Path, settings: ReelSettings, progress: Progress = _no_progress,
-                seconds: dict[str, float] | None = None) -> RenderResult:
+                seconds: dict[str, float] | None = None, evaluate: bool = False) -> RenderResult:
+    """Render ``plan`` into ``out_dir``; with ``evaluate``, also measure the result (`reel evaluate`)
+    into evaluation.json and evaluation.png, and summarise it in the manifest."""
     seconds = dict(seconds or {})
     progress("script", 1, 1)
     with _work_dir(out_dir, plan.script.id) as work:
@@ -108,6 +110,11 @@ def render_plan(plan: RenderPlan, out_dir: Path, settings: ReelSettings, progres
                                            lambda done, total: progress("animate+export", done, total))
         seconds["animate"] = animate_seconds
         manifest = build_manifest(plan, portrait, speech, captions, camera, settings, work / "reel.mp4", seconds)
+        if evaluate:
+            with _stage("evaluate", seconds, progress):
+                manifest["evaluation"] = evaluate_render(work, portrait, camera, captions, speech,
+                                                         lambda done, total: progress("evaluate", done, total))
+            manifest["stage_seconds"]["evaluate"] = round(seconds["evaluate"], 3)
         write_text_atomic(work / "manifest.json", _json(manifest))
         return _publish(work, out_dir, seconds, manifest["reel"]["video_duration_s"])
 
@@ -138,6 +145,19 @@ def export_video(portrait: Portrait, speech: SpeechTrack, captions: Captions, ca
     timed = _TimedFrames(stream, frames, progress)
     ffmpeg.run_with_frames(argv, timed)
     return timed.seconds
+
+
+def evaluate_render(work: Path, portrait: Portrait, camera: CameraPlan, captions: Captions, speech: SpeechTrack,
+                    progress: Callable[[float, float], None]) -> dict:
+    """Measure the fresh reel.mp4 in ``work``; returns the manifest's summary of it."""
+    from reel.evaluate.report import Reference, evaluate, write_report
+
+    reference = Reference(avatars.load_portrait_pixels(portrait), camera, captions.box)
+    result = evaluate(work / "reel.mp4", speech.path, reference, sheet=work / "evaluation.png", progress=progress)
+    write_report(result.model_copy(update={"video": "reel.mp4", "contact_sheet": "evaluation.png"}),
+                 work / "evaluation.json")
+    return {"passed": result.passed, "checks": result.checks, "report": "evaluation.json",
+            "contact_sheet": "evaluation.png"}
 
 
 def camera_plan(script: Script, speech: SpeechTrack, portrait: Portrait) -> CameraPlan:
@@ -230,6 +250,11 @@ def _work_dir(out_dir: Path, script_id: str) -> Iterator[Path]:
 
 
 def _publish(work: Path, out_dir: Path, seconds: dict[str, float], duration: float) -> RenderResult:
+    for name in ("evaluation.json", "evaluation.png"):
+        if (work / name).exists():
+            os.replace(work / name, out_dir / name)
+        else:
+            (out_dir / name).unlink(missing_ok=True)  # never leave an older render's report beside this one
     for name in ("captions.ass", "manifest.json", "reel.mp4"):  # the video last: its presence means done
         os.replace(work / name, out_dir / name)
     return RenderResult(video=out_dir / "reel.mp4", manifest=out_dir / "manifest.json",

@@ -120,3 +120,19 @@ def test_evaluate_cli_writes_a_report_and_fails_a_frozen_video(tmp_path, static_
 def test_evaluate_cli_rejects_a_missing_video(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "nope.mp4")]) == 2
     assert "video not found" in capsys.readouterr().err
+
+
+def test_render_with_evaluate_publishes_the_report_beside_the_reel(tmp_path):
+    from tests.conftest import STATIC_SCRIPT, write
+
+    script = write(tmp_path / "mouth-check.md", STATIC_SCRIPT)
+    out = tmp_path / "out"
+    code = main(["render", str(script), "--out", str(out), "--evaluate"])
+    manifest = json.loads((out / "manifest.json").read_text())
+    report = json.loads((out / "evaluation.json").read_text())
+    assert code == (0 if manifest["evaluation"]["passed"] else 1)
+    assert manifest["evaluation"]["checks"] == report["checks"] and report["video"] == "reel.mp4"
+    assert report["lip_sync_r"] >= 0.7 and report["identity_mad"] <= 2.0
+    assert (out / "evaluation.png").stat().st_size > 10_000
+    assert manifest["stage_seconds"]["evaluate"] > 0
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary folder left behind

@@ -20,7 +20,7 @@ def test_sample_reel_has_the_delivery_format(sample_render):
     assert abs(reel["video_duration_s"] - reel["audio_duration_s"]) <= 1 / 30
     assert 25 <= reel["video_duration_s"] <= 40
     assert abs(reel["integrated_lufs"] - (-14.0)) <= 1.0
-    assert reel["true_peak_dbtp"] <= -1.0
+    assert reel["true_peak_dbtp"] <= -1.0, reel
 
 
 def test_mp4_is_faststart(sample_render):

@@ -80,12 +80,19 @@ def head_region(landmarks: np.ndarray) -> HeadRegion:
                       pivot=pivot, face_size=face_h)
 
 
-def head_track(phones: list[Phone], fps: int, frames: int, seed: int, amount: float = 1.0) -> HeadPose:
+@dataclass(frozen=True)
+class Prosody:
+    accents: list[tuple[float, bool]]  # stressed-syllable times, and whether each opens a phrase
+    phrase_starts: list[float]
+    quiet: np.ndarray  # per frame: 1 in a pause, 0 while speaking, eased in between
+
+
+def head_track(prosody: Prosody, fps: int, frames: int, seed: int, amount: float = 1.0) -> HeadPose:
     """Nods on stressed syllables, tilts from phrase to phrase, a slow turn and an idle sway in pauses,
     all scaled by ``amount``."""
     rng = np.random.default_rng(seed + 1)  # its own stream: changing blinks never changes the head
     t = np.arange(frames) / fps
-    accents, phrase_starts, quiet = prosody(phones, t)
+    accents, phrase_starts, quiet = prosody.accents, prosody.phrase_starts, prosody.quiet
     pitch = np.zeros(frames)
     for at, first in accents:
         amplitude = _NOD_DEG[0 if first else 1] * rng.uniform(0.7, 1.3)
@@ -113,25 +120,51 @@ def head_track(phones: list[Phone], fps: int, frames: int, seed: int, amount: fl
     return HeadPose(*smooth)
 
 
-def prosody(phones: list[Phone], t: np.ndarray) -> tuple[list[tuple[float, bool]], list[float], np.ndarray]:
-    """Stressed-syllable times (and whether each opens a phrase), phrase start times and a 0..1 pause
-    indicator per frame time, from the phoneme stream."""
+def prosody_from_phones(phones: list[Phone], fps: int, frames: int) -> Prosody:
+    """Stresses, phrases and pauses from the speech engine's timed phonemes (stress marks, punctuation)."""
+    t = np.arange(frames) / fps
     accents: list[tuple[float, bool]] = []
     phrase_starts: list[float] = []
     quiet = np.ones_like(t)
-    new_phrase = True
+    new_phrase, accented = True, False
     for phone in phones:
         if phone.phoneme in ",.;:!?—–…^$_":
-            new_phrase = True
+            new_phrase, accented = True, False
             continue
         if new_phrase and phone.phoneme.strip():
             phrase_starts.append(phone.start)
         if phone.phoneme == "ˈ":
-            accents.append((phone.end, new_phrase))
+            accents.append((phone.end, not accented))
+            accented = True
         if phone.phoneme.strip():
             new_phrase = False
             quiet[(t >= phone.start) & (t < phone.end)] = 0.0
-    return accents, phrase_starts, np.clip(_gaussian(quiet, 6.0), 0, 1)
+    return Prosody(accents, phrase_starts, np.clip(_gaussian(quiet, 0.2 * fps), 0, 1))
+
+
+def prosody_from_loudness(loudness: np.ndarray, fps: int) -> Prosody:
+    """The same from the audio alone (a recording without phonemes): loudness peaks at least 0.3 s
+    apart are the stresses, speech after a pause of 0.25 s or more opens a phrase."""
+    speaking = loudness >= 0.25
+    quiet = (~speaking).astype(float)
+    accents: list[tuple[float, bool]] = []
+    phrase_starts: list[float] = []
+    silent_for = np.inf
+    last_accent = -np.inf
+    for i in range(len(loudness)):
+        t = i / fps
+        if not speaking[i]:
+            silent_for = silent_for + 1 / fps if np.isfinite(silent_for) else np.inf
+            continue
+        opens = silent_for >= 0.25
+        if opens:
+            phrase_starts.append(t)
+        silent_for = 0.0
+        peak = loudness[i] >= 0.8 and loudness[i] == loudness[max(0, i - 3):i + 4].max()
+        if peak and t - last_accent >= 0.3:
+            accents.append((t - 0.1, t - phrase_starts[-1] < 0.6 if phrase_starts else False))
+            last_accent = t
+    return Prosody(accents, phrase_starts, np.clip(_gaussian(quiet, 0.2 * fps), 0, 1))
 
 
 class HeadRig:

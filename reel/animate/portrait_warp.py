@@ -9,13 +9,14 @@ import numpy as np
 
 from reel.animate.blinks import blink_track
 from reel.animate.camera import CameraPlan, camera_matrices
-from reel.animate.head import HeadRig, head_region, head_track
+from reel.animate.head import HeadRig, head_region, head_track, prosody_from_loudness, prosody_from_phones
 from reel.animate.rigs import EyeRig, MouthRig
 from reel.animate.visemes import audio_mouth_track, mouth_track
-from reel.media.audio import read_audio
+from reel.media.audio import read_audio, speech_envelope
 from reel.models import Portrait, SpeechTrack
 
 _AUDIO_RATE = 16000
+_LID_FOLLOW = 0.15  # lid closure at a 2-degree nod
 
 
 class PortraitWarpAnimator:
@@ -37,9 +38,16 @@ class PortraitWarpAnimator:
         mouth = MouthRig(landmarks, size)
         eyes = [EyeRig(landmarks, size, side) for side in ("left", "right")]
         head = HeadRig(head_region(landmarks), size, include=[mouth.roi.slices] + [eye.roi.slices for eye in eyes])
-        openness, width = self._mouth(speech, fps, frames)
-        closure = blink_track(seed, fps, frames)
-        pose = head_track(speech.phones, fps, frames, seed, amount=1.0 if self.head_motion else 0.0)
+        samples = read_audio(speech.path, _AUDIO_RATE)
+        if speech.phones:
+            openness, width = mouth_track(speech.phones, fps, frames, (samples, _AUDIO_RATE))
+            prosody = prosody_from_phones(speech.phones, fps, frames)
+        else:  # a recording without phoneme timings: everything from the audio
+            openness, width = audio_mouth_track(samples, _AUDIO_RATE, fps, frames)
+            prosody = prosody_from_loudness(speech_envelope(samples, _AUDIO_RATE, fps, frames), fps)
+        pose = head_track(prosody, fps, frames, seed, amount=1.0 if self.head_motion else 0.0)
+        # Between blinks the upper lids drop a little as the head dips, as the gaze goes down with it.
+        closure = np.maximum(blink_track(seed, fps, frames), _LID_FOLLOW * np.clip(pose.pitch / 2.0, 0, 1))
         cameras = camera_matrices(camera, fps, frames, size)
 
         face = base.copy()  # the portrait with this frame's expression
@@ -56,10 +64,3 @@ class PortraitWarpAnimator:
             else:
                 cv2.warpAffine(moved, matrix, size, dst=out, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
                 yield out
-
-    @staticmethod
-    def _mouth(speech: SpeechTrack, fps: int, frames: int) -> tuple[np.ndarray, np.ndarray]:
-        samples = read_audio(speech.path, _AUDIO_RATE)
-        if speech.phones:
-            return mouth_track(speech.phones, fps, frames, (samples, _AUDIO_RATE))
-        return audio_mouth_track(samples, _AUDIO_RATE, fps, frames)

@@ -151,7 +151,10 @@ class MouthRig:
         alpha = cv2.GaussianBlur(mask, (5, 5), 0).astype(np.float32)[..., None] / 255.0
         depth = np.linspace(0.0, 1.0, y1 - y0, dtype=np.float32)[:, None, None]
         interior = _CAVITY_RGB + (_TONGUE_RGB - _CAVITY_RGB) * np.clip((depth - 0.45) / 0.55, 0, 1) * 0.7
-        interior = np.broadcast_to(interior, (y1 - y0, x1 - x0, 3))
+        # Light falls into the middle of an open mouth; the corners stay in shadow.
+        xs = np.arange(x0, x1, dtype=np.float32) + self.roi.x0
+        light = 0.6 + 0.4 * _bump(xs, self.center_x, self.half_w * scale)
+        interior = interior * light[None, :, None]
         if self.teeth:
             interior = self._teeth(interior, top - (x0, y0), drop)
         patch = roi[y0:y1, x0:x1].astype(np.float32)

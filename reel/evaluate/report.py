@@ -22,7 +22,7 @@ from reel.errors import MediaError
 from reel.evaluate import metrics
 from reel.evaluate.track import track_faces
 from reel.fsutil import atomic_path, write_text_atomic
-from reel.media.audio import read_audio
+from reel.media.audio import read_audio, speech_envelope
 from reel.media.frames import contact_sheet, read_frames
 
 AUDIO_RATE = 16000
@@ -137,7 +137,7 @@ def measure(video: Path, speech: Path | None = None, keep: Callable[[int, np.nda
     return Series(
         fps=track.fps, landmarks=landmarks, rest_depth=depth[0],
         opening=np.maximum(aperture - aperture[0], 0),
-        envelope=metrics.speech_envelope(audio, AUDIO_RATE, track.fps, len(landmarks)),
+        envelope=speech_envelope(audio, AUDIO_RATE, track.fps, len(landmarks)),
         ear=metrics.eye_aspect_ratio(_fill_missing(track.eyes, found)),
         angles=np.array([metrics.head_angles(p, rest3d, rigid) for p in landmarks]),
         rest_error=np.array([metrics.similarity_residual(p, landmarks[0]) for p in landmarks]),

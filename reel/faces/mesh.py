@@ -6,9 +6,11 @@ package's Python code imports TensorFlow, so reel only reads its data files.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.metadata
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,14 +45,27 @@ def model_dir() -> Path:
 
 
 def _interpreter(name: str):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hush LiteRT's "Created XNNPACK delegate" line
     try:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError as error:
         raise EngineError("ai-edge-litert is not installed: pip install ai-edge-litert") from error
-    interpreter = Interpreter(model_path=str(model_dir() / name), num_threads=2)
-    interpreter.allocate_tensors()
+    with _native_stderr_muted():  # LiteRT prints "INFO: Created TensorFlow Lite XNNPACK delegate" from C++
+        interpreter = Interpreter(model_path=str(model_dir() / name), num_threads=2)
+        interpreter.allocate_tensors()
     return interpreter
+
+
+@contextlib.contextmanager
+def _native_stderr_muted():
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _ssd_anchors(input_size: int, strides: list[int], per_layer: int) -> np.ndarray:

@@ -12,6 +12,8 @@ import numpy as np
 
 from reel.errors import EngineError, MediaError
 
+FIRST_FRAME_QP = 12
+
 
 @functools.lru_cache(maxsize=1)
 def ffmpeg_exe() -> str:
@@ -67,6 +69,8 @@ def encode_argv(*, out: Path, size: tuple[int, int], fps: int, frames: int, audi
         "-filter_complex", f"[0:v]{','.join(video_filters)}[v];[1:a]{','.join(audio_filters)}[a]",
         "-map", "[v]", "-map", "[a]",
         "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-profile:v", "high", "-pix_fmt", "yuv420p",
+        # The first frame (the still portrait, and the cover platforms show) at near-lossless quality.
+        "-x264-params", f"zones=0,0,q={FIRST_FRAME_QP}",
         "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
         "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2",
         "-frames:v", str(frames), "-movflags", "+faststart", "-f", "mp4", str(out),
