@@ -47,11 +47,14 @@ def read_portrait_image(path: Path) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
+def portrait_key(source_sha256: str, size: tuple[int, int]) -> str:
+    return sha256_text(source_sha256, f"{size[0]}x{size[1]}", FRAMING_VERSION)[:24]
+
+
 def prepare_portrait(avatar: Avatar, size: tuple[int, int], cache_dir: Path) -> Portrait:
     """Find the face, frame the portrait to ``size`` around it; cached by the portrait's content hash."""
     source_sha = sha256_file(avatar.portrait) if avatar.portrait.is_file() else ""
-    key = sha256_text(source_sha, f"{size[0]}x{size[1]}", FRAMING_VERSION)[:24]
-    record = cache_dir / "portraits" / f"{key}.json"
+    record = cache_dir / "portraits" / f"{portrait_key(source_sha, size)}.json"
     if source_sha and record.is_file():
         portrait = Portrait.model_validate_json(record.read_text())
         if portrait.path.is_file() and sha256_file(portrait.path) == portrait.sha256:

@@ -69,7 +69,11 @@ class RenderResult:
 
 
 def plan_render(script_path: Path, settings: ReelSettings, allow_unapproved: bool = False) -> RenderPlan:
-    script = load_script(script_path)
+    return plan_script(load_script(script_path), script_path, settings, allow_unapproved)
+
+
+def plan_script(script: Script, script_path: Path, settings: ReelSettings, allow_unapproved: bool = False) -> RenderPlan:
+    """Check a script's approval, length, avatar, voice, caption style and platform."""
     require_approved(script, allow_unapproved)
     platform = templates.load_platform(settings.templates_dir, script.platform)
     require_length(script, platform.name, platform.max_seconds)
@@ -96,7 +100,7 @@ def render_plan(plan: RenderPlan, out_dir: Path, settings: ReelSettings, progres
     into evaluation.json and evaluation.png, and summarise it in the manifest."""
     seconds = dict(seconds or {})
     progress("script", 1, 1)
-    with _work_dir(out_dir, plan.script.id) as work:
+    with work_dir(out_dir, plan.script.id) as work:
         size = (settings.width, settings.height)
         with _stage("portrait", seconds, progress):
             portrait = avatars.prepare_portrait(plan.avatar, size, settings.cache_dir)
@@ -115,8 +119,8 @@ def render_plan(plan: RenderPlan, out_dir: Path, settings: ReelSettings, progres
                 manifest["evaluation"] = evaluate_render(work, portrait, camera, captions, speech,
                                                          lambda done, total: progress("evaluate", done, total))
             manifest["stage_seconds"]["evaluate"] = round(seconds["evaluate"], 3)
-        write_text_atomic(work / "manifest.json", _json(manifest))
-        return _publish(work, out_dir, seconds, manifest["reel"]["video_duration_s"])
+        write_text_atomic(work / "manifest.json", manifest_json(manifest))
+        return publish(work, out_dir, seconds, manifest["reel"]["video_duration_s"])
 
 
 def make_captions(speech: SpeechTrack, plan: RenderPlan, path: Path, size: tuple[int, int]) -> Captions:
@@ -236,7 +240,7 @@ def _stage(name: str, seconds: dict[str, float], progress: Progress) -> Iterator
 
 
 @contextmanager
-def _work_dir(out_dir: Path, script_id: str) -> Iterator[Path]:
+def work_dir(out_dir: Path, script_id: str) -> Iterator[Path]:
     """A temp folder inside ``out_dir`` (same file system, so publishing is a rename); always removed."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -249,7 +253,8 @@ def _work_dir(out_dir: Path, script_id: str) -> Iterator[Path]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _publish(work: Path, out_dir: Path, seconds: dict[str, float], duration: float) -> RenderResult:
+def publish(work: Path, out_dir: Path, seconds: dict[str, float], duration: float) -> RenderResult:
+    """Move a finished render from ``work`` into ``out_dir`` (renames on one file system)."""
     for name in ("evaluation.json", "evaluation.png"):
         if (work / name).exists():
             os.replace(work / name, out_dir / name)
@@ -261,5 +266,5 @@ def _publish(work: Path, out_dir: Path, seconds: dict[str, float], duration: flo
                         stage_seconds=seconds, duration_s=duration)
 
 
-def _json(data: dict) -> str:
+def manifest_json(data: dict) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"

@@ -27,6 +27,17 @@ def load_script(path: Path) -> Script:
         raise ScriptError(f"script {path}: {_first_problem(error)}") from error
 
 
+def script_from_markdown(text: str, fields: dict, name: str = "form") -> Script:
+    """A script from a Markdown voiceover (camera and punch marks allowed) plus front-matter fields
+    (as a form in the Prefect UI sends them)."""
+    data = dict(fields)
+    data["voiceover"] = [_markdown_paragraph(p, Path(name)) for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    try:
+        return Script.model_validate(data)
+    except ValidationError as error:
+        raise ScriptError(f"script {name}: {_first_problem(error)}") from error
+
+
 def require_approved(script: Script, allow_unapproved: bool) -> None:
     if script.approval.status != "approved" and not allow_unapproved:
         raise ScriptError(

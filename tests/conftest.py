@@ -1,4 +1,5 @@
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -64,3 +65,16 @@ def avatars_copy(tmp_path) -> Path:
     target = tmp_path / "assets"
     shutil.copytree(PROJECT_ROOT / "assets", target)
     return target
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(tmp_path_factory):
+    """One Prefect server (SQLite in a temporary PREFECT_HOME) for every flow test: it takes ~10 s to start."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, PREFECT_HOME, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    home = tmp_path_factory.mktemp("prefect-home")
+    os.environ["REEL_REVIEW_POLL_S"] = "0.5"  # a paused test run notices its resume quickly
+    with temporary_settings(updates={PREFECT_HOME: str(home), PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        with prefect_test_harness(server_startup_timeout=60):
+            yield home

@@ -22,6 +22,7 @@ _LID_FOLLOW = 0.15  # lid closure at a 2-degree nod
 class PortraitWarpAnimator:
     name = "portrait-warp"
     version = "2"
+    device = "cpu"  # animators that say "cuda" take the flows' global GPU limit
 
     def __init__(self, head_motion: bool = True):
         self.head_motion = head_motion  # off: only the face moves (to calibrate `reel evaluate`)

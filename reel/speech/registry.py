@@ -52,16 +52,20 @@ def load_engine(voice_id: str):
     return engine_class(spec)
 
 
+def speech_key(script: Script, voice_id: str) -> str:
+    """What the speech of a script depends on: voice, engine version, the spoken text, pause layout."""
+    spec = get_voice(voice_id)
+    return sha256_text(spec.id, spec.engine, importlib.metadata.version(spec.package),
+                       *(p.text for p in script.paragraphs), SPEECH_LAYOUT_VERSION)[:24]
+
+
 def synthesize(script: Script, voice_id: str, cache_dir: Path) -> SpeechTrack:
     """Speech for the script's paragraphs, cached by content.
 
     Neural voices sample noise inside the model, so two syntheses of one text differ slightly; the
     cache makes a re-render reuse the same audio (same timings, same frames) and skip the work.
     """
-    spec = get_voice(voice_id)
-    key = sha256_text(spec.id, spec.engine, importlib.metadata.version(spec.package),
-                      *(p.text for p in script.paragraphs), SPEECH_LAYOUT_VERSION)[:24]
-    record = cache_dir / "speech" / f"{key}.json"
+    record = cache_dir / "speech" / f"{speech_key(script, voice_id)}.json"
     if record.is_file():
         track = SpeechTrack.model_validate_json(record.read_text())
         if track.path.is_file() and sha256_file(track.path) == track.sha256:

@@ -1,0 +1,116 @@
+"""`weekly-batch`: render every approved script of a folder or CSV, several at a time; ask for review of the rest."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.futures import as_completed
+from pydantic import BaseModel
+
+from reel.errors import ReelError
+from reel.fsutil import write_text_atomic
+from reel.pipeline import render
+from reel.script import load_script
+from reel.settings import load_settings
+
+SCRIPT_SUFFIXES = {".md", ".markdown", ".yaml", ".yml"}
+CSV_FIELDS = ("id", "title", "avatar", "text")  # required columns; voice, caption_style, platform, camera,
+# approval_status, reviewer are optional
+
+
+class BatchRow(BaseModel):
+    reel: str
+    status: Literal["rendered", "failed", "awaiting review"]
+    duration_s: float | None = None
+    output: str = ""
+    error: str = ""
+
+
+@flow(name="weekly-batch")
+def weekly_batch(source: str = "assets/scripts", out_root: str = "out", max_parallel: int = 2,
+                 review_deployment: str = "produce-reel/produce-reel") -> list[BatchRow]:
+    """Render a folder of script files, or a CSV with one reel per row. One bad script never stops the
+    others; the run ends with a summary table."""
+    logger = get_run_logger()
+    scripts = collect_scripts(Path(source))
+    logger.info("%d scripts from %s, up to %d at a time", len(scripts), source, max_parallel)
+    rows: list[BatchRow] = []
+    in_flight = []
+    for path in scripts:
+        if len(in_flight) >= max(1, max_parallel):  # at most max_parallel renders at once
+            finished = next(as_completed(in_flight))
+            in_flight.remove(finished)
+            rows.append(finished.result())
+        in_flight.append(render_script.submit(str(path), out_root, review_deployment))
+    rows += [future.result() for future in in_flight]
+    rows.sort(key=lambda row: row.reel)
+    create_table_artifact(key="weekly-batch-summary", table=[row.model_dump() for row in rows],
+                          description=f"weekly batch of {source}: "
+                                      f"{sum(r.status == 'rendered' for r in rows)} rendered, "
+                                      f"{sum(r.status == 'failed' for r in rows)} failed, "
+                                      f"{sum(r.status == 'awaiting review' for r in rows)} awaiting review")
+    return rows
+
+
+@task(name="render-script")
+def render_script(path: str, out_root: str, review_deployment: str) -> BatchRow:
+    """Render one script file; any failure becomes a row of the summary instead of stopping the batch."""
+    name = Path(path).stem
+    try:
+        script = load_script(Path(path))
+        name = script.id
+        if script.approval.status != "approved":
+            return BatchRow(reel=name, status="awaiting review", error=request_review(path, review_deployment))
+        result = render(Path(path), Path(out_root) / script.id, load_settings())
+        return BatchRow(reel=name, status="rendered", duration_s=round(result.duration_s, 2), output=str(result.video))
+    except ReelError as error:
+        return BatchRow(reel=name, status="failed", error=str(error))
+    except Exception as error:  # noqa: BLE001 - isolate every failure, name its kind
+        return BatchRow(reel=name, status="failed", error=f"{type(error).__name__}: {error}")
+
+
+def request_review(path: str, deployment: str) -> str:
+    """Start a produce-reel run that waits for review in the UI, where that deployment exists."""
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        run = run_deployment(deployment, parameters={"request": {"script_path": str(Path(path).resolve())}},
+                             timeout=0)
+    except ObjectNotFound:
+        return f"not approved; deploy {deployment} (reel serve) to review it in the UI, or approve it in the file"
+    return f"review requested: flow run {run.name}"
+
+
+def collect_scripts(source: Path) -> list[Path]:
+    """Script files of a folder, or one file per row of a CSV (written next to the renders' cache)."""
+    if source.is_dir():
+        return sorted(p for p in source.iterdir() if p.suffix.lower() in SCRIPT_SUFFIXES)
+    if source.suffix.lower() == ".csv":
+        return scripts_from_csv(source)
+    raise ReelError(f"batch source {source} is neither a folder of scripts nor a .csv file")
+
+
+def scripts_from_csv(path: Path) -> list[Path]:
+    folder = load_settings().cache_dir / "batch" / path.stem
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in CSV_FIELDS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ReelError(f"CSV {path} lacks the column(s) {', '.join(missing)}; needed: {', '.join(CSV_FIELDS)}")
+        files = []
+        for number, row in enumerate(reader, start=2):
+            front = {k: v for k, v in row.items() if k in ("id", "title", "avatar", "voice", "caption_style",
+                                                           "platform", "camera") and v}
+            front["approval"] = {"status": row.get("approval_status") or "submitted",
+                                 **({"reviewer": row["reviewer"]} if row.get("reviewer") else {})}
+            name = row.get("id") or f"row-{number}"
+            target = folder / f"{name}.md"
+            write_text_atomic(target, "---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n" + (row["text"] or ""))
+            files.append(target)
+    return files
