@@ -23,6 +23,7 @@ from flows.batch import weekly_batch
 from flows.produce import produce_reel
 from flows.stages import GPU_LIMIT
 
+
 def ensure_gpu_limit(slots: int = 1) -> None:
     with get_client(sync_client=True) as client:
         try:

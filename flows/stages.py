@@ -29,7 +29,6 @@ from reel.settings import load_settings
 from reel.speech import synthesize
 from reel.speech.registry import speech_key
 
-
 GPU_LIMIT = "reel-gpu"  # created by `python -m flows.serve`
 
 
