@@ -81,9 +81,10 @@ def request_review(path: str, deployment: str) -> str:
 
     try:
         run = run_deployment(deployment, parameters={"request": {"script_path": str(Path(path).resolve())}},
-                             timeout=0)
+                             timeout=0, as_subflow=False)  # a review run of its own: subflows cannot suspend
     except ObjectNotFound:
-        return f"not approved; deploy {deployment} (reel serve) to review it in the UI, or approve it in the file"
+        return (f"not approved; serve {deployment} (python -m flows.serve) to review it in the UI, "
+                "or approve it in the file")
     return f"review requested: flow run {run.name}"
 
 

@@ -166,7 +166,7 @@ def test_weekly_batch_reads_a_csv_and_leaves_unapproved_rows_for_review(tmp_path
                      "csv-two,Two,astronaut,tiktok,push-in,,Not approved yet.\n", encoding="utf-8")
     rows = {row.reel: row for row in weekly_batch(source=str(table), out_root=str(tmp_path / "out"))}
     assert rows["csv-one"].status == "rendered"
-    assert rows["csv-two"].status == "awaiting review" and "reel serve" in rows["csv-two"].error
+    assert rows["csv-two"].status == "awaiting review" and "python -m flows.serve" in rows["csv-two"].error
 
 
 def test_weekly_batch_runs_on_a_local_dask_cluster(tmp_path):
