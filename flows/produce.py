@@ -62,7 +62,7 @@ class ReelRequest(BaseModel):
 
 class ReelOutcome(BaseModel):
     script_id: str
-    status: Literal["rendered", "rejected", "changes-requested", "review-timed-out", "failed"]
+    status: Literal["rendered", "rejected", "changes-requested", "review-timed-out"]
     video: str | None = None
     manifest: str | None = None
     duration_s: float | None = None
@@ -82,12 +82,12 @@ def produce_reel(request: ReelRequest, out_root: str = "out", review_timeout_s: 
     if plan.script.approval.status != "approved":
         decision = ask_for_review(plan, review_timeout_s)
         if decision is None:
-            return record_decision(plan, out_dir, None, "review-timed-out",
+            return record_decision(plan, out_dir, "review-timed-out",
                                    f"no review within {review_timeout_s} s; submit the script again")
         plan.script = plan.script.model_copy(update={"approval": decision.approval()})
         if decision.decision != "approve":
             status = "rejected" if decision.decision == "reject" else "changes-requested"
-            return record_decision(plan, out_dir, decision, status, decision.notes or decision.decision)
+            return record_decision(plan, out_dir, status, decision.notes or decision.decision)
         logger.info("approved by %s", decision.reviewer)
 
     size = (settings.width, settings.height)
@@ -140,8 +140,7 @@ def ask_for_review(plan: RenderPlan, timeout_s: int) -> ReviewDecision | None:
         return None
 
 
-def record_decision(plan: RenderPlan, out_dir: Path, decision: ReviewDecision | None, status: str,
-                    reason: str) -> ReelOutcome:
+def record_decision(plan: RenderPlan, out_dir: Path, status: str, reason: str) -> ReelOutcome:
     """No reel: write a manifest that records the decision (who, when, notes) and why nothing was rendered."""
     manifest = {"script": {"id": plan.script.id, "title": plan.script.title, "text": plan.script.text,
                            "approval": plan.script.approval.model_dump(mode="json")},

@@ -96,6 +96,9 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from reel.evaluate.report import LIMITS, evaluate, reference_from_manifest, write_report
 
     for path, what in ((args.video, "video"), (args.speech, "speech WAV"), (args.manifest, "manifest")):
@@ -104,9 +107,6 @@ def _evaluate(args: argparse.Namespace) -> int:
     manifest = args.manifest or args.video.parent / "manifest.json"
     reference = reference_from_manifest(manifest) if manifest.is_file() else None
     out = args.out or args.video.parent
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     with Progress(TextColumn("evaluate"), BarColumn(), TextColumn("frame {task.completed:.0f}/{task.total:.0f}"),
                   TimeElapsedColumn(), console=Console(stderr=True)) as bar:
         task = bar.add_task("evaluate", total=1)

@@ -136,3 +136,11 @@ def test_render_with_evaluate_publishes_the_report_beside_the_reel(tmp_path):
     assert (out / "evaluation.png").stat().st_size > 10_000
     assert manifest["stage_seconds"]["evaluate"] > 0
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary folder left behind
+
+
+def test_evaluate_cli_rejects_a_manifest_it_cannot_use(tmp_path, static_render, capsys):
+    result, _ = static_render
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text('{"reel": {}}', encoding="utf-8")
+    assert main(["evaluate", str(result.video), "--manifest", str(manifest)]) == 2
+    assert "is not a manifest of this reel version" in capsys.readouterr().err

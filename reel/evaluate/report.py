@@ -178,14 +178,18 @@ def reference_from_manifest(manifest_path: Path) -> Reference:
     from reel import avatars
     from reel.settings import load_settings
 
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        avatar_id, size = manifest["avatar"]["id"], tuple(manifest["settings"]["size"])
+        framed_sha, camera = manifest["avatar"]["framed_sha256"], manifest["animation"]["camera"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise MediaError(f"{manifest_path} is not a manifest of this reel version ({error!r}): "
+                         "render the reel again, or pass --manifest") from error
     settings = load_settings()
-    avatar = avatars.load_avatar(settings.avatars_dir, manifest["avatar"]["id"])
-    size = tuple(manifest["settings"]["size"])
+    avatar = avatars.load_avatar(settings.avatars_dir, avatar_id)
     portrait = avatars.prepare_portrait(avatar, size, settings.cache_dir)
-    if portrait.sha256 != manifest["avatar"]["framed_sha256"]:
+    if portrait.sha256 != framed_sha:
         raise MediaError(f"the avatar '{avatar.id}' changed since {manifest_path} was written: cannot compare")
-    camera = manifest["animation"]["camera"]
     plan = CameraPlan(moves=camera["moves"], starts=camera["starts"], end=camera["end"],
                       focus=tuple(camera["focus"]), punches=[tuple(p) for p in camera["punches"]])
     box = manifest["captions"].get("box")
