@@ -58,6 +58,7 @@ class ReelRequest(BaseModel):
     caption_style: str | None = Field(default=None, description="empty: the avatar's style")
     platform: Literal["reels", "tiktok", "shorts"] = "reels"
     camera: Camera = "push-in"
+    speaking_rate: float = Field(default=1.0, ge=0.5, le=2.0, description="1.2 speaks 20 % faster than the voice")
 
 
 class ReelOutcome(BaseModel):
@@ -114,7 +115,8 @@ def plan_request(request: ReelRequest):
     settings = load_settings()
     if request.script_path:
         return plan_render(Path(request.script_path), settings, allow_unapproved=True)
-    fields = request.model_dump(include={"id", "title", "avatar", "voice", "caption_style", "platform", "camera"})
+    fields = request.model_dump(include={"id", "title", "avatar", "voice", "caption_style", "platform", "camera",
+                                         "speaking_rate"})
     fields["approval"] = {"status": "submitted"}
     script = script_from_markdown(request.text, fields, name=f"form '{request.id}'")
     folder = settings.cache_dir / "submitted"

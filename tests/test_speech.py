@@ -69,3 +69,23 @@ def test_speech_is_cached_by_content_so_rerenders_reuse_the_same_audio(tmp_path)
     assert again.sha256 == first.sha256 and again.words == first.words
     other = synthesize(_script("Different words now."), "joe", tmp_path)
     assert other.sha256 != first.sha256
+
+
+def test_speaking_rate_speeds_up_the_speech_and_its_timings(tmp_path):
+    text = "Plan tomorrow tonight, keep your phone in another room, and start with the hardest task."
+    engine = load_engine("joe")
+    tracks = {}
+    for rate in (1.0, 1.5):
+        script = Script(id="s", title="S", avatar="astronaut", voiceover=text, speaking_rate=rate)
+        tracks[rate] = engine.synthesize(script, tmp_path / f"rate-{rate}.wav")
+    spoken = {rate: t.words[-1].end - t.words[0].start for rate, t in tracks.items()}
+    assert 0.55 < spoken[1.5] / spoken[1.0] < 0.8  # about 1 / 1.5
+    assert [w.text for w in tracks[1.5].words] == [w.text for w in tracks[1.0].words]
+    slow = Script(id="s", title="S", avatar="astronaut", voiceover=text, speaking_rate=0.5)
+    assert slow.estimated_seconds == pytest.approx(2 * Script(id="s", title="S", avatar="astronaut",
+                                                                 voiceover=text).estimated_seconds)
+
+
+def test_speaking_rate_outside_the_range_is_refused():
+    with pytest.raises(ValueError, match="speaking_rate"):
+        Script(id="s", title="S", avatar="astronaut", voiceover="Hi.", speaking_rate=3)

@@ -50,12 +50,16 @@ class PiperEngine:
             chunks.append(np.zeros(samples, dtype=np.float32))
             cursor += samples
 
+        from piper import SynthesisConfig
+
+        # The voice's own length scale, divided by the script's rate (Piper: bigger is slower).
+        pace = SynthesisConfig(length_scale=(self.voice.config.length_scale or 1.0) / script.speaking_rate)
         pause(LEAD_IN_S)
         for index, paragraph in enumerate(script.paragraphs):
             if index:
                 pause(PARAGRAPH_PAUSE_S - SENTENCE_PAUSE_S)
             paragraph_start = cursor
-            for sentence in self.voice.synthesize(paragraph.text, include_alignments=True):
+            for sentence in self.voice.synthesize(paragraph.text, syn_config=pace, include_alignments=True):
                 if not sentence.phoneme_alignments:
                     raise EngineError(f"voice '{self.spec.id}' gave no phoneme timings: reinstall onnx (pip install onnx)")
                 at = cursor

@@ -53,9 +53,9 @@ def load_engine(voice_id: str):
 
 
 def speech_key(script: Script, voice_id: str) -> str:
-    """What the speech of a script depends on: voice, engine version, the spoken text, pause layout."""
+    """What the speech of a script depends on: voice, engine version, rate, the spoken text, pause layout."""
     spec = get_voice(voice_id)
-    return sha256_text(spec.id, spec.engine, importlib.metadata.version(spec.package),
+    return sha256_text(spec.id, spec.engine, importlib.metadata.version(spec.package), f"rate {script.speaking_rate}",
                        *(p.text for p in script.paragraphs), SPEECH_LAYOUT_VERSION)[:24]
 
 
