@@ -108,7 +108,7 @@ def _similarity(points: np.ndarray, rest: np.ndarray) -> tuple[np.ndarray, float
 
 def second_difference(series: np.ndarray) -> np.ndarray:
     """|x[t+1] - 2 x[t] + x[t-1]| per frame and column: acceleration, which jitter makes large."""
-    return np.abs(series[2:] - 2 * series[1:-1] + series[:-2])
+    return np.abs(np.diff(series, n=2, axis=0))
 
 
 def _interocular(landmarks: np.ndarray) -> np.ndarray:

@@ -129,13 +129,13 @@ def measure(video: Path, speech: Path | None = None, keep: Callable[[int, np.nda
     if found.mean() < 0.9:
         raise MediaError(f"a face was found in only {found.mean():.0%} of the frames of {video}: cannot evaluate")
     landmarks = _fill_missing(track.landmarks, found)
-    depth = _fill_missing(track.depth[..., None], found)[..., 0]
     audio = read_audio(speech or video, AUDIO_RATE)
     aperture = metrics.mouth_aperture(landmarks)
-    rest3d = np.concatenate([landmarks[0], depth[0, :, None]], axis=1)
+    rest_depth = track.depth[int(np.argmax(found))]  # the first frame with a face stands for the rest pose
+    rest3d = np.concatenate([landmarks[0], rest_depth[:, None]], axis=1)
     rigid = metrics.rigid_points(landmarks[0])
     return Series(
-        fps=track.fps, landmarks=landmarks, rest_depth=depth[0],
+        fps=track.fps, landmarks=landmarks, rest_depth=rest_depth,
         opening=np.maximum(aperture - aperture[0], 0),
         envelope=speech_envelope(audio, AUDIO_RATE, track.fps, len(landmarks)),
         ear=metrics.eye_aspect_ratio(_fill_missing(track.eyes, found)),
