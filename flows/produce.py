@@ -54,7 +54,8 @@ class ReelRequest(BaseModel):
     text: str = Field(default="", description="the voiceover: blank lines separate paragraphs; a paragraph may "
                       "start with [camera: push-in] and mark [punch: a phrase]")
     avatar: str = "astronaut"
-    voice: str | None = Field(default=None, description="empty: the avatar's voice")
+    voice: str | None = Field(default=None, description="empty: the avatar's voice; e.g. kokoro-nezumi "
+                                     "(female) or joe (male); `reel voices` lists all")
     caption_style: str | None = Field(default=None, description="empty: the avatar's style")
     platform: Literal["reels", "tiktok", "shorts"] = "reels"
     camera: Camera = "push-in"
@@ -93,7 +94,7 @@ def produce_reel(request: ReelRequest, out_root: str = "out", review_timeout_s: 
 
     size = (settings.width, settings.height)
     portrait = frame_portrait(plan.avatar, size)
-    speech = speak(plan.script, plan.voice)
+    speech = speak(plan)
     captions = caption(speech, plan, size)
     camera = plan_camera(plan.script, speech, portrait)
     video = animate_and_export(portrait, speech, captions, camera, plan)

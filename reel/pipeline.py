@@ -26,9 +26,9 @@ from reel import avatars, templates
 from reel.animate import animator_version, frame_count, load_animator
 from reel.animate.camera import CameraPlan
 from reel.captions.align import align_to_script
-from reel.captions.ass import caption_box, caption_events, render_ass
+from reel.captions.ass import caption_box, caption_events, line_width_limit, render_ass
 from reel.captions.whisper import transcribe_words, whisper_version
-from reel.errors import OutputError
+from reel.errors import OutputError, ScriptError
 from reel.fsutil import write_text_atomic
 from reel.hashing import sha256_file, sha256_text
 from reel.media import ffmpeg
@@ -37,7 +37,8 @@ from reel.media.probe import measure_loudness, probe
 from reel.models import Avatar, Captions, Portrait, Script, SpeechTrack
 from reel.script import load_script, require_approved, require_length
 from reel.settings import ReelSettings, load_settings
-from reel.speech import get_voice, synthesize
+from reel.speech import resolve_voice, synthesize
+from reel.speech.recording import MatchReport, speech_from_recording
 
 # progress(stage, done, total): called when a stage starts (done=0) and as it advances.
 Progress = Callable[[str, float, float], None]
@@ -55,9 +56,14 @@ class RenderPlan:
     script: Script
     script_path: Path
     avatar: Avatar
-    voice: str
+    voice: str  # the voice that speaks, or "recording" for an uploaded voiceover
     style: templates.CaptionStyle
     platform: templates.PlatformPreset
+    recording: Path | None = None
+
+    @property
+    def lexicon(self) -> dict[str, str]:
+        return self.avatar.brand.lexicon
 
 
 @dataclass
@@ -78,11 +84,18 @@ def plan_script(script: Script, script_path: Path, settings: ReelSettings, allow
     platform = templates.load_platform(settings.templates_dir, script.platform)
     require_length(script, platform.name, platform.max_seconds)
     avatar = avatars.load_avatar(settings.avatars_dir, script.avatar)
-    voice = script.voice or avatar.voice
-    get_voice(voice)
-    style = templates.load_caption_style(settings.templates_dir, script.caption_style or avatar.caption_style)
+    recording = None
+    if script.recording is not None:
+        recording = script.recording if script.recording.is_absolute() else script_path.parent / script.recording
+        if not recording.is_file():
+            raise ScriptError(f"script '{script.id}': voiceover recording not found: {recording}")
+        voice = "recording"
+    else:
+        voice = resolve_voice(script.voice or avatar.voice)
+    style = templates.load_caption_style(settings.templates_dir, script.caption_style or avatar.caption_style,
+                                         avatar.brand.caption)
     style.font.directory()
-    return RenderPlan(script, script_path, avatar, voice, style, platform)
+    return RenderPlan(script, script_path, avatar, voice, style, platform, recording)
 
 
 def render(script_path: Path, out_dir: Path, settings: ReelSettings | None = None,
@@ -105,7 +118,7 @@ def render_plan(plan: RenderPlan, out_dir: Path, settings: ReelSettings, progres
         with _stage("portrait", seconds, progress):
             portrait = avatars.prepare_portrait(plan.avatar, size, settings.cache_dir)
         with _stage("speech", seconds, progress):
-            speech = synthesize(plan.script, plan.voice, settings.cache_dir)
+            speech, match = speak(plan, settings)
         with _stage("captions", seconds, progress):
             captions = make_captions(speech, plan, work / "captions.ass", size)
         camera = camera_plan(plan.script, speech, portrait)
@@ -114,6 +127,8 @@ def render_plan(plan: RenderPlan, out_dir: Path, settings: ReelSettings, progres
                                            lambda done, total: progress("animate+export", done, total))
         seconds["animate"] = animate_seconds
         manifest = build_manifest(plan, portrait, speech, captions, camera, settings, work / "reel.mp4", seconds)
+        if match is not None:
+            manifest["speech"]["recording"] = recording_summary(plan, match)
         if evaluate:
             with _stage("evaluate", seconds, progress):
                 manifest["evaluation"] = evaluate_render(work, portrait, camera, captions, speech,
@@ -123,15 +138,28 @@ def render_plan(plan: RenderPlan, out_dir: Path, settings: ReelSettings, progres
         return publish(work, out_dir, seconds, manifest["reel"]["video_duration_s"])
 
 
+def speak(plan: RenderPlan, settings: ReelSettings) -> tuple[SpeechTrack, MatchReport | None]:
+    """The script's speech: synthesized by its voice, or its uploaded recording with the match report."""
+    if plan.recording is not None:
+        return speech_from_recording(plan.script, plan.recording, settings.cache_dir, plan.lexicon,
+                                     plan.script.language)
+    return synthesize(plan.script, plan.voice, settings.cache_dir, plan.lexicon), None
+
+
+def recording_summary(plan: RenderPlan, match: MatchReport) -> dict:
+    return {"file": str(plan.recording), "language": plan.script.language, "script_words": match.script_words,
+            "unmatched_share": round(match.unmatched_share, 3), "unmatched_words": match.unmatched}
+
+
 def make_captions(speech: SpeechTrack, plan: RenderPlan, path: Path, size: tuple[int, int]) -> Captions:
-    heard = transcribe_words(speech.path)
+    heard = transcribe_words(speech.path, plan.script.language)
     words = align_to_script(speech.words, heard, use_speech_timing=bool(speech.phones))
-    events = caption_events(words, plan.style)
+    events = caption_events(words, plan.style, line_width_limit(plan.platform, size))
     write_text_atomic(path, render_ass(events, plan.style, plan.platform, size))
     return Captions(path=path, style=plan.style.id, words=words, events=events,
                     box=caption_box(plan.style, plan.platform, size),
                     timing_source="speech-engine" if speech.phones else "whisper",
-                    whisper_model=whisper_version(), sha256=sha256_file(path))
+                    whisper_model=whisper_version(plan.script.language), sha256=sha256_file(path))
 
 
 def export_video(portrait: Portrait, speech: SpeechTrack, captions: Captions, camera: CameraPlan, plan: RenderPlan,

@@ -13,9 +13,7 @@ from reel.models import CAMERA_MOVES, Script
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)(.*)\Z", re.DOTALL)
 _CAMERA_DIRECTIVE = re.compile(r"^\[camera:\s*([a-z-]+)\s*\]\s*", re.IGNORECASE)
-_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_EMPHASIS = re.compile(r"(?<!\w)(\*\*|__|\*|_|`)(\S.*?)\1(?!\w)")
 
 
 def load_script(path: Path) -> Script:
@@ -114,8 +112,7 @@ def _markdown_paragraph(block: str, path: Path) -> dict:
         paragraph["camera"] = camera
         block = block[directive.end():]
     lines = [re.sub(r"^\s*(#+|>|[-*+]\s)\s*", "", line) for line in block.splitlines()]
-    text = _MARKDOWN_LINK.sub(r"\1", " ".join(lines))
-    paragraph["text"] = _EMPHASIS.sub(r"\2", text)
+    paragraph["text"] = " ".join(lines)  # links and emphasis marks go in Paragraph
     return paragraph
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -46,10 +47,13 @@ class FontRef(BaseModel):
 
 
 class CaptionColors(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     text: str
     highlight: str
     outline: str
     shadow: str
+    box: str = "#000000A0"  # behind the words when the style has a box
 
     @field_validator("*")
     @classmethod
@@ -61,17 +65,28 @@ class CaptionColors(BaseModel):
 
 
 class CaptionStyle(BaseModel):
+    """How captions look and how words are grouped into them.
+
+    mode: ``karaoke`` shows a few words and colours the one being spoken; ``phrase`` shows short
+    phrases whole; ``subtitle`` shows up to ``lines`` lines of at most ``max_chars_per_line``.
+    """
+
     model_config = ConfigDict(extra="forbid")
 
     id: str
+    mode: Literal["karaoke", "phrase", "subtitle"] = "karaoke"
     font: FontRef
-    size: int = Field(gt=10, lt=400)
+    size: int = Field(gt=10, lt=400)  # libass font size in pixels at 1080x1920 (ascender + descender)
     uppercase: bool = False
-    max_words: int = Field(ge=1, le=3)
-    max_gap_s: float = 0.35
+    max_words: int = Field(default=3, ge=1, le=12)  # words shown at once
+    max_chars_per_line: int = Field(default=42, ge=8, le=80)
+    lines: int = Field(default=1, ge=1, le=2)
+    max_gap_s: float = 0.35  # a pause longer than this starts a new caption
+    position: Literal["bottom", "middle"] = "bottom"  # bottom: on the safe zone's lower edge
     colors: CaptionColors
-    outline: float = 4
-    shadow: float = 2
+    outline: float = Field(default=4, ge=0, le=20)
+    shadow: float = Field(default=2, ge=0, le=20)
+    box: bool = False  # an opaque box behind the words instead of an outline
 
 
 def _load(kind: str, model: type[BaseModel], templates_dir: Path, name: str) -> BaseModel:
@@ -82,7 +97,14 @@ def _load(kind: str, model: type[BaseModel], templates_dir: Path, name: str) -> 
     try:
         return model.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValidationError) as error:
-        raise ReelError(f"template {path} is invalid: {str(error).splitlines()[0]}") from error
+        raise ReelError(f"template {path} is invalid: {_problem(error)}") from error
+
+
+def _problem(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    return str(error).splitlines()[0]
 
 
 def list_names(templates_dir: Path, kind: str) -> list[str]:
@@ -93,5 +115,19 @@ def load_platform(templates_dir: Path, name: str) -> PlatformPreset:
     return _load("platforms", PlatformPreset, templates_dir, name)  # type: ignore[return-value]
 
 
-def load_caption_style(templates_dir: Path, name: str) -> CaptionStyle:
-    return _load("captions", CaptionStyle, templates_dir, name)  # type: ignore[return-value]
+def load_caption_style(templates_dir: Path, name: str, brand: dict | None = None) -> CaptionStyle:
+    """A caption style, with an avatar's brand-kit overrides (``{"colors": {"highlight": ...}}``) applied."""
+    style: CaptionStyle = _load("captions", CaptionStyle, templates_dir, name)  # type: ignore[assignment]
+    if not brand:
+        return style
+    try:
+        return CaptionStyle.model_validate(_merge(style.model_dump(), brand))
+    except ValidationError as error:
+        raise ReelError(f"the avatar's brand caption settings are invalid: {_problem(error)}") from error
+
+
+def _merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        merged[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged

@@ -1,11 +1,23 @@
+import re
 import subprocess
 
 import cv2
 import numpy as np
+import pytest
 
 from reel.captions.align import align_to_script
-from reel.captions.ass import ass_color, ass_time, caption_box, caption_events, escape_ass, group_captions, render_ass
+from reel.captions.ass import (
+    ass_color,
+    ass_time,
+    caption_box,
+    caption_events,
+    escape_ass,
+    group_captions,
+    line_width_limit,
+    render_ass,
+)
 from reel.captions.whisper import HeardWord
+from reel.errors import ReelError
 from reel.media.ffmpeg import escape_filter_value, ffmpeg_exe
 from reel.models import CaptionWord, Word
 from reel.settings import PROJECT_ROOT
@@ -80,19 +92,48 @@ def _render_ass_frame(tmp_path, ass_text: str, fonts_dir) -> np.ndarray:
     return cv2.imread(str(out))
 
 
-def test_captions_render_inside_each_platform_safe_zone(tmp_path):
-    longest = ["Extraordinary", "unbelievable", "transformations!"]
+def test_every_template_renders_inside_each_platform_safe_zone_and_width(tmp_path):
+    # Long words and a long sentence: lines must wrap by the font's real widths, never past the zone.
+    text = ("Extraordinary unbelievable transformations! Internationalization, accessibility and "
+            "responsibility matter to everyone.").split()
     for style_name in list_names(TEMPLATES, "captions"):
         style = load_caption_style(TEMPLATES, style_name)
         for platform_name in list_names(TEMPLATES, "platforms"):
             platform = load_platform(TEMPLATES, platform_name)
-            events = caption_events(_words(longest, step=0.0001), style)
-            frame = _render_ass_frame(tmp_path, render_ass(events[-1:], style, platform, (1080, 1920)),
+            limit = line_width_limit(platform, (1080, 1920))
+            events = caption_events(_words(text, step=0.05), style, limit)
+            shown = [e for e in events if "\\N" in e[2]] if style.lines > 1 else events
+            widest = max(shown, key=lambda e: len(e[2]))  # the fullest caption of this style
+            frame = _render_ass_frame(tmp_path, render_ass([(0.0, 1.0, widest[2])], style, platform, (1080, 1920)),
                                       style.font.directory())
+            where = f"{style_name}/{platform_name}"
             ys, xs = np.nonzero(frame.max(axis=2) > 40)
-            assert len(ys) > 2000, f"{style_name}/{platform_name}: no caption drawn"
+            assert len(ys) > 2000, f"{where}: no caption drawn"
             zone = platform.safe_zone
-            assert ys.min() >= zone.top * 1920 and ys.max() <= (1 - zone.bottom) * 1920, (style_name, platform_name)
-            assert xs.min() >= zone.left * 1080 - 8 and xs.max() <= (1 - zone.right) * 1080 + 8, (style_name, platform_name)
+            assert ys.min() >= zone.top * 1920 and ys.max() <= (1 - zone.bottom) * 1920, where
+            assert xs.min() >= zone.left * 1080 - 2 and xs.max() <= (1 - zone.right) * 1080 + 2, where
             x0, y0, x1, y1 = caption_box(style, platform, (1080, 1920))  # what `reel evaluate` leaves out
-            assert ys.min() >= y0 and ys.max() < y1 and xs.min() >= x0 - 8 and xs.max() < x1 + 8
+            assert ys.min() >= y0 and ys.max() < y1 and xs.min() >= x0 - 2 and xs.max() < x1 + 2, where
+            for _start, _end, ass_text in events:
+                lines = ass_text.split("\\N")
+                assert len(lines) <= style.lines, where
+                plain = [re.sub(r"{[^}]*}", "", line) for line in lines]
+                assert all(len(line) <= style.max_chars_per_line for line in plain), (where, plain)
+
+
+def test_subtitles_fill_two_lines_of_at_most_42_characters():
+    style = load_caption_style(TEMPLATES, "subtitles")
+    words = _words("Nova reads your calendar, spots the meetings that could have been an email and".split(), 0.3)
+    events = caption_events(words, style, 900)
+    first = events[0][2].split("\\N")
+    assert first == ["Nova reads your calendar,"]  # a comma ends a subtitle
+    second = events[1][2].split("\\N")
+    assert len(second) == 2 and all(len(line) <= 42 for line in second)
+    assert " ".join(second).split() == "spots the meetings that could have been an email and".split()[:len(" ".join(second).split())]
+
+
+def test_brand_kit_overrides_the_caption_style():
+    style = load_caption_style(TEMPLATES, "bold-pop", {"colors": {"highlight": "#FF7A00"}, "size": 80})
+    assert style.colors.highlight == "#FF7A00" and style.size == 80 and style.colors.text == "#FFFFFF"
+    with pytest.raises(ReelError, match="colors.highlight"):
+        load_caption_style(TEMPLATES, "bold-pop", {"colors": {"highlight": "orange"}})

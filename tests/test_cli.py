@@ -33,8 +33,8 @@ def test_invalid_yaml(capsys, tmp_path):
 
 @pytest.mark.parametrize("replace, message", [
     (("avatar: astronaut", "avatar: ghost"), "unknown avatar 'ghost'; valid avatars: astronaut"),
-    (("avatar: astronaut", "avatar: astronaut\nvoice: zed"), "unknown voice 'zed'; valid voices: joe"),
-    (("avatar: astronaut", "avatar: astronaut\ncaption_style: neon"), "unknown caption 'neon'; valid: bold-pop, clean"),
+    (("avatar: astronaut", "avatar: astronaut\nvoice: zed"), "unknown voice 'zed'; valid voices: espeak, joe, kokoro-alpha"),
+    (("avatar: astronaut", "avatar: astronaut\ncaption_style: neon"), "unknown caption 'neon'; valid: bold-pop, clean, minimal, phrases, subtitles"),
     (("camera: static", "camera: static\nplatform: vine"), "unknown platform 'vine'"),
     (("status: approved", "status: rejected"), "is rejected, not approved"),
     (("Then the band played again.", "Then the band played again. " * 140), "but Instagram Reels allows at most 180 s"),
@@ -81,7 +81,8 @@ def test_avatars_and_voices_list(capsys):
     assert main(["avatars"]) == 0
     assert "astronaut" in capsys.readouterr().out
     assert main(["voices"]) == 0
-    assert "joe" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "joe" in out and "kokoro-nezumi" in out and "female" in out and "Apache-2.0" in out
 
 
 def test_bad_setting_is_one_clear_line(capsys, tmp_path, monkeypatch):
@@ -107,4 +108,4 @@ def test_doctor_reports_every_engine_usable(capsys):
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
     assert "BAD" not in out
-    assert "libx264" in out and "ass" in out and "usable: joe" in out and "tiny.en" in out
+    assert "libx264" in out and "ass" in out and "usable: joe, kokoro-nezumi" in out and "tiny.en" in out

@@ -54,7 +54,7 @@ def test_manifest_records_inputs_engines_and_stage_times(sample_render):
     _, manifest = sample_render
     assert manifest["script"]["approval"]["status"] == "approved"
     assert len(manifest["script"]["sha256"]) == 64 and len(manifest["avatar"]["portrait_sha256"]) == 64
-    assert manifest["engines"]["speech"].startswith("piper-tts")
+    assert manifest["engines"]["speech"].startswith("kokoro-82m") and manifest["speech"]["voice"] == "kokoro-nezumi"
     assert "tiny.en" in manifest["engines"]["captions"]
     assert set(manifest["stage_seconds"]) >= {"portrait", "speech", "captions", "animate+export"}
     assert manifest["engines"]["animator"] == "portrait-warp 2"

@@ -29,6 +29,9 @@ _SHAPES = {  # (openness, width) per sound
     **dict.fromkeys("ʃʒ", (0.2, -0.6)),  # lips pushed forward
     **dict.fromkeys("mbp", (0.0, 0.0)),  # bilabials close the lips
     **dict.fromkeys("fv", (0.1, 0.1)),
+    # Kokoro writes diphthongs and affricates as one symbol: eɪ=A, aɪ=I, oʊ=O, aʊ=W, ɔɪ=Y, dʒ=ʤ, tʃ=ʧ
+    "A": (0.6, 0.5), "I": (0.9, 0.2), "O": (0.55, -0.8), "W": (0.85, -0.3), "Y": (0.7, -0.5),
+    **dict.fromkeys("ʤʧ", (0.2, -0.6)), "ᵊ": (0.3, 0.0),
 }
 _CONSONANT = (0.22, 0.1)  # t d n s z k g θ ð h ŋ ɾ ...
 _WORD_GAP = (0.15, 0.0)

@@ -6,6 +6,7 @@ import difflib
 
 from reel.captions.whisper import HeardWord
 from reel.models import CaptionWord, Word
+from reel.speech.normalize import comparable, spoken_words
 
 MIN_WORD_S = 0.05
 
@@ -40,9 +41,14 @@ def align_to_script(script_words: list[Word], heard: list[HeardWord], use_speech
 
 
 def _whisper_starts(script_words: list[Word], heard: list[HeardWord]) -> list[float | None]:
-    """Whisper's start for each script word, or None when fewer than half its letters were heard."""
-    script_chars, script_owner = _chars([w.text for w in script_words])
-    heard_chars, heard_owner = _chars([h.text for h in heard])
+    """Whisper's start for each script word, or None when fewer than half its letters were heard.
+
+    Both sides are compared as spoken: the script's "$5" is "five dollars", and so is Whisper's "$5".
+    """
+    script_spoken = [w.spoken if w.spoken is not None else w.text for w in script_words]
+    script_chars, script_owner = _chars(script_spoken)
+    heard = rejoin_split_words(heard)
+    heard_chars, heard_owner = _chars(spoken_words([h.text for h in heard]))
     matcher = difflib.SequenceMatcher(None, script_chars, heard_chars, autojunk=False)
     first: dict[int, int] = {}
     count: dict[int, int] = {}
@@ -52,23 +58,33 @@ def _whisper_starts(script_words: list[Word], heard: list[HeardWord]) -> list[fl
             first.setdefault(word, block.b + k)
             count[word] = count.get(word, 0) + 1
     starts: list[float | None] = []
-    for index, word in enumerate(script_words):
-        if index in first and count[index] * 2 >= max(1, len(_letters(word.text))):
+    for index, spoken in enumerate(script_spoken):
+        if index in first and count[index] * 2 >= max(1, len(comparable(spoken))):
             starts.append(_char_time(first[index], heard_owner, heard))
         else:
             starts.append(None)
     return starts
 
 
-def _letters(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())
+def rejoin_split_words(heard: list[HeardWord]) -> list[HeardWord]:
+    """Whisper's tokens split written forms: "$49" ".99", "1" ",200", "20" "%", "R" "&D". Join them
+    back, so the normalizer sees "$49.99" as the script does."""
+    joined: list[HeardWord] = []
+    for word in heard:
+        previous = joined[-1] if joined else None
+        if previous and word.text[:1] in ".,%&" and previous.text[-1:] not in ".,;:!?":
+            joined[-1] = HeardWord(previous.text + word.text, previous.start, word.end,
+                                   min(previous.probability, word.probability))
+        else:
+            joined.append(word)
+    return joined
 
 
 def _chars(words: list[str]) -> tuple[list[str], list[int]]:
     chars: list[str] = []
     owner: list[int] = []
     for index, word in enumerate(words):
-        for ch in _letters(word):
+        for ch in comparable(word):
             chars.append(ch)
             owner.append(index)
     return chars, owner

@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
-import wave
-from pathlib import Path
-
-import numpy as np
+from collections.abc import Iterator
 
 from reel.errors import EngineError
-from reel.fsutil import atomic_path
-from reel.hashing import sha256_file
-from reel.models import Phone, Script, SpeechTrack, caption_tokens
+from reel.speech.compose import Sentence
 from reel.speech.registry import VoiceSpec
-from reel.speech.timing import align_words
-
-LEAD_IN_S = 0.4  # silence before the first word: the reel opens on the still portrait
-SENTENCE_PAUSE_S = 0.2
-PARAGRAPH_PAUSE_S = 0.55
-TAIL_S = 0.6
 
 
 class PiperEngine:
-    name = "piper"
+    name = "piper-tts"
 
     def __init__(self, spec: VoiceSpec) -> None:
         try:
@@ -37,52 +26,18 @@ class PiperEngine:
         self.voice = PiperVoice.load(voice_package.model_path(), include_alignments=True)
         self.sample_rate = self.voice.config.sample_rate
 
-    def synthesize(self, script: Script, out_path: Path) -> SpeechTrack:
-        rate = self.sample_rate
-        chunks: list[np.ndarray] = []
-        phones: list[Phone] = []
-        spans: list[tuple[float, float]] = []
-        cursor = 0  # in samples, so timings and audio never drift apart
-
-        def pause(seconds: float) -> None:
-            nonlocal cursor
-            samples = int(round(seconds * rate))
-            chunks.append(np.zeros(samples, dtype=np.float32))
-            cursor += samples
-
+    def sentences(self, text: str, rate: float) -> Iterator[Sentence]:
         from piper import SynthesisConfig
 
-        pace = SynthesisConfig(length_scale=(self.voice.config.length_scale or 1.0) * length_factor(script.speaking_rate))
-        pause(LEAD_IN_S)
-        for index, paragraph in enumerate(script.paragraphs):
-            if index:
-                pause(PARAGRAPH_PAUSE_S - SENTENCE_PAUSE_S)
-            paragraph_start = cursor
-            for sentence in self.voice.synthesize(paragraph.text, syn_config=pace, include_alignments=True):
-                if not sentence.phoneme_alignments:
-                    raise EngineError(f"voice '{self.spec.id}' gave no phoneme timings: reinstall onnx (pip install onnx)")
-                at = cursor
-                for alignment in sentence.phoneme_alignments:
-                    samples = int(alignment.num_samples)
-                    phones.append(Phone(phoneme=alignment.phoneme, start=at / rate, end=(at + samples) / rate))
-                    at += samples
-                chunks.append(sentence.audio_float_array)
-                cursor += len(sentence.audio_float_array)
-                pause(SENTENCE_PAUSE_S)
-            spans.append((paragraph_start / rate, cursor / rate - SENTENCE_PAUSE_S))
-        pause(TAIL_S - SENTENCE_PAUSE_S)
-        audio = np.concatenate(chunks)
+        pace = SynthesisConfig(length_scale=(self.voice.config.length_scale or 1.0) * length_factor(rate))
+        for sentence in self.voice.synthesize(text, syn_config=pace, include_alignments=True):
+            if not sentence.phoneme_alignments:
+                raise EngineError(f"voice '{self.spec.id}' gave no phoneme timings: reinstall onnx (pip install onnx)")
+            phones = [(a.phoneme, int(a.num_samples)) for a in sentence.phoneme_alignments]
+            yield Sentence(sentence.audio_float_array, phones)
 
-        words = caption_tokens(script.text)
-        word_phonemes = [[p for sentence in self.voice.phonemize(w) for p in sentence] for w in words]
-        timed = align_words(words, word_phonemes, phones)
-        with atomic_path(out_path) as tmp:
-            _write_wav(tmp, audio, rate)
-        return SpeechTrack(
-            path=out_path, sample_rate=rate, duration_s=len(audio) / rate,
-            words=timed, phones=phones, engine=f"piper-tts {self.version}", voice=self.spec.id,
-            sha256=sha256_file(out_path), paragraph_spans=spans,
-        )
+    def word_phonemes(self, spoken: str) -> list[str]:
+        return [p for sentence in self.voice.phonemize(spoken) for p in sentence]
 
 
 def length_factor(rate: float) -> float:
@@ -95,12 +50,3 @@ def length_factor(rate: float) -> float:
 
 
 _FIXED_SHARE = 0.33  # share of the speech's length that does not follow the length scale
-
-
-def _write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> None:
-    pcm = np.clip(audio * 32767.0, -32767, 32767).astype("<i2")
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(sample_rate)
-        wav.writeframes(pcm.tobytes())

