@@ -2,7 +2,7 @@
 
 An engine with phoneme timings (Piper, Kokoro) yields each sentence's audio with the samples of
 every phoneme; the written words are then timed by matching their own phonemes to that stream. An
-engine without them (espeak, Coqui) yields audio only; its words get estimated times, and captions
+engine without them (espeak) yields audio only; its words get estimated times, and captions
 take Whisper's timing instead.
 """
 

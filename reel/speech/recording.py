@@ -13,11 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
+from reel.captions.align import align_to_script
+from reel.captions.whisper import HeardWord, transcribe_words
 from reel.errors import ScriptError
-from reel.fsutil import atomic_path, write_text_atomic
+from reel.fsutil import atomic_path
 from reel.hashing import sha256_file, sha256_text
 from reel.media.audio import read_audio
-from reel.models import Script, SpeechTrack, Word
+from reel.models import CaptionWord, Script, SpeechTrack, Word
 from reel.speech.compose import spoken_paragraphs, write_wav
 
 SAMPLE_RATE = 44100
@@ -45,17 +47,14 @@ def recording_key(script: Script, recording: Path, lexicon: Mapping[str, str], l
 def speech_from_recording(script: Script, recording: Path, cache_dir: Path, lexicon: Mapping[str, str] | None = None,
                           language: str = "en") -> tuple[SpeechTrack, MatchReport]:
     """The recording as a SpeechTrack whose words carry Whisper's timing, and how well it matched."""
-    from reel.captions.align import align_to_script
-    from reel.captions.whisper import transcribe_words
-
     lexicon = lexicon or {}
     if not recording.is_file():
         raise ScriptError(f"voiceover recording not found: {recording} (check 'recording' in the script)")
-    record = cache_dir / "speech" / f"rec-{recording_key(script, recording, lexicon, language)}.json"
     audio = read_audio(recording, SAMPLE_RATE)
     if len(audio) < SAMPLE_RATE // 2 or float(np.abs(audio).max(initial=0)) < 1e-3:
         raise ScriptError(f"voiceover recording {recording} is silent or shorter than half a second")
-    wav = record.with_suffix(".wav")
+    # Decoding and hearing take a second or two, so only the decoded WAV is kept (the render reads it).
+    wav = cache_dir / "speech" / f"rec-{recording_key(script, recording, lexicon, language)}.wav"
     wav.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(wav) as tmp:
         write_wav(tmp, audio, SAMPLE_RATE)
@@ -78,11 +77,11 @@ def speech_from_recording(script: Script, recording: Path, cache_dir: Path, lexi
     track = SpeechTrack(path=wav, sample_rate=SAMPLE_RATE, duration_s=len(audio) / SAMPLE_RATE, words=words,
                         phones=[], engine=f"recording {recording.name}", voice="recording",
                         sha256=sha256_file(wav), paragraph_spans=spans)
-    write_text_atomic(record, track.model_dump_json())
     return track, report
 
 
-def _timed_words(estimate: list[Word], aligned, heard, duration: float) -> list[Word]:
+def _timed_words(estimate: list[Word], aligned: list[CaptionWord], heard: list[HeardWord],
+                 duration: float) -> list[Word]:
     """Heard words at Whisper's times; an unheard word fills the gap between its heard neighbours."""
     starts = [w.whisper_start for w in aligned]
     ends: dict[int, float] = {}
