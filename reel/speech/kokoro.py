@@ -26,6 +26,9 @@ from reel.speech.registry import VoiceSpec
 SAMPLES_PER_FRAME = 600  # 24 kHz audio, one duration frame = 25 ms
 _MAX_TOKENS = 510
 _PAD_KEPT = 1200  # 50 ms of the silence the model puts before and after a sentence
+# The audio runs 50 ms ahead of the durations: over 20 sentences, vowels are loudest and no vowel is
+# quiet (RMS < 0.01: 15 % of them at 0 ms) when the phonemes move 40-60 ms earlier; pauses stay silent.
+_AUDIO_LEAD = 1200
 _DURATIONS = "/encoder/Gather_output_0"  # integer frames per input token, after rounding and clamping
 # espeak-ng IPA -> Kokoro's phoneme set (misaki): diphthongs and affricates are single symbols.
 _ESPEAK_TO_KOKORO = sorted({
@@ -85,12 +88,15 @@ class KokoroEngine:
             "tokens": np.array([tokens], dtype=np.int64), "style": style,
             "speed": np.array([rate], dtype=np.float32),
         })
-        samples = [int(f) * SAMPLES_PER_FRAME for f in np.ravel(frames)]
         audio = np.ravel(audio).astype(np.float32)
+        # Phoneme boundaries in the audio: the durations, moved earlier by the model's audio lead.
+        bounds = np.cumsum([int(f) * SAMPLES_PER_FRAME for f in np.ravel(frames)]) - _AUDIO_LEAD
+        first, last = int(max(0, bounds[0])), int(min(len(audio), bounds[-2]))
         # The pads carry up to half a second of silence each; the layout adds its own pauses.
-        lead, tail = min(samples[0], _PAD_KEPT), min(samples[-1], _PAD_KEPT)
-        audio = audio[samples[0] - lead:len(audio) - (samples[-1] - tail)]
-        return Sentence(audio, [("_", lead)] + list(zip(symbols, samples[1:-1])) + [("_", tail)])
+        start, end = max(0, first - _PAD_KEPT), min(len(audio), last + _PAD_KEPT)
+        inner = np.diff(np.clip(bounds[:-1], first, last))
+        phones = [("_", first - start)] + list(zip(symbols, (int(n) for n in inner))) + [("_", end - last)]
+        return Sentence(audio[start:end], phones)
 
 
 def to_kokoro(ipa: str) -> str:
