@@ -20,7 +20,7 @@ from reel.settings import load_settings
 
 SCRIPT_SUFFIXES = {".md", ".markdown", ".yaml", ".yml"}
 CSV_FIELDS = ("id", "title", "avatar", "text")  # required columns; voice, caption_style, platform, camera,
-# speaking_rate, approval_status, reviewer are optional
+# speaking_rate, recording (relative to the CSV's folder), language, approval_status, reviewer are optional
 
 
 class BatchRow(BaseModel):
@@ -107,7 +107,9 @@ def scripts_from_csv(path: Path) -> list[Path]:
         files = []
         for number, row in enumerate(reader, start=2):
             front = {k: v for k, v in row.items() if k in ("id", "title", "avatar", "voice", "caption_style",
-                                                           "platform", "camera", "speaking_rate") and v}
+                                                           "platform", "camera", "speaking_rate", "language") and v}
+            if row.get("recording"):  # the script is written elsewhere, so its recording gets a full path
+                front["recording"] = str((path.parent / row["recording"]).resolve())
             front["approval"] = {"status": row.get("approval_status") or "submitted",
                                  **({"reviewer": row["reviewer"]} if row.get("reviewer") else {})}
             name = row.get("id") or f"row-{number}"

@@ -76,3 +76,17 @@ def test_missing_recording_is_one_clear_line(tmp_path, settings):
 def test_other_languages_need_a_recording():
     with pytest.raises(ValueError, match="voices speak English only"):
         Script(id="s", title="S", avatar="a", voiceover="Hola a todos.", language="es")
+
+
+def test_batch_csv_rows_may_name_a_recording_beside_the_csv(upload, tmp_path):
+    import shutil
+
+    from flows.batch import scripts_from_csv
+    from reel.script import load_script
+
+    mp3, _ = upload
+    (tmp_path / "takes").mkdir()
+    shutil.copy(mp3, tmp_path / "takes" / "sale.mp3")
+    table = write(tmp_path / "week.csv", f"id,title,avatar,recording,text\nsale,Sale,astronaut,takes/sale.mp3,{TEXT}\n")
+    script = load_script(scripts_from_csv(table)[0])
+    assert script.recording == (tmp_path / "takes" / "sale.mp3").resolve() and script.recording.is_file()
