@@ -69,7 +69,7 @@ def compose(engine: SpeechEngine, voice_id: str, script: Script, lexicon: Mappin
     chunks: list[np.ndarray] = []
     phones: list[Phone] = []
     spans: list[tuple[float, float]] = []
-    sentence_spans: list[tuple[int, int]] = []
+    sentence_spans: list[list[tuple[float, float]]] = []  # per paragraph
     cursor = 0  # in samples, so timings and audio never drift apart
 
     def pause(seconds: float) -> None:
@@ -84,13 +84,14 @@ def compose(engine: SpeechEngine, voice_id: str, script: Script, lexicon: Mappin
         if index:
             pause(PARAGRAPH_PAUSE_S - SENTENCE_PAUSE_S)
         paragraph_start = cursor
+        sentence_spans.append([])
         for sentence in engine.sentences(paragraph.text, script.speaking_rate):
             at = cursor
             for phoneme, samples in sentence.phones:
                 phones.append(Phone(phoneme=phoneme, start=at / rate, end=(at + samples) / rate))
                 at += samples
             chunks.append(sentence.audio.astype(np.float32))
-            sentence_spans.append((cursor, cursor + len(sentence.audio)))
+            sentence_spans[-1].append((cursor / rate, (cursor + len(sentence.audio)) / rate))
             cursor += len(sentence.audio)
             pause(SENTENCE_PAUSE_S)
         spans.append((paragraph_start / rate, cursor / rate - SENTENCE_PAUSE_S))
@@ -102,7 +103,8 @@ def compose(engine: SpeechEngine, voice_id: str, script: Script, lexicon: Mappin
     if phones:
         timed = align_words(written, [engine.word_phonemes(s) if s else [] for s in spoken], phones)
     else:
-        timed = estimate_word_times(written, spoken, [(a / rate, b / rate) for a, b in sentence_spans])
+        timed = [w for p, spans_of_p in zip(paragraphs, sentence_spans)
+                 for w in estimate_word_times(p.written, p.spoken, spans_of_p)]
     timed = [w.model_copy(update={"spoken": s}) for w, s in zip(timed, spoken)]
     with atomic_path(out_path) as tmp:
         write_wav(tmp, audio, rate)
