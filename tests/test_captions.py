@@ -137,3 +137,10 @@ def test_brand_kit_overrides_the_caption_style():
     assert style.colors.highlight == "#FF7A00" and style.size == 80 and style.colors.text == "#FFFFFF"
     with pytest.raises(ReelError, match="colors.highlight"):
         load_caption_style(TEMPLATES, "bold-pop", {"colors": {"highlight": "orange"}})
+
+
+def test_two_line_subtitles_are_balanced_not_greedy():
+    style = load_caption_style(TEMPLATES, "subtitles")
+    words = _words("Everything in the store is 20% off for one week only.".split(), 0.3)
+    (_, _, text), = caption_events(words, style, 900)
+    assert text.split("\\N") == ["Everything in the store is", "20% off for one week only."]

@@ -77,7 +77,20 @@ def _lines(texts: list[str], style: CaptionStyle, width, max_width: float) -> li
         if len(candidate) > style.max_chars_per_line and style.mode == "subtitle" or width(candidate) > max_width:
             return [] if len(texts) > 1 else [1]  # a single word too wide still has to be shown
         lines[-1].append(_case(text, style))
-    return [len(line) for line in lines] if len(lines) <= style.lines else []
+    if len(lines) > style.lines:
+        return []
+    if len(lines) == 2:  # balance the two lines: the break that makes the longer one shortest
+        words = lines[0] + lines[1]
+
+        def longer(k: int) -> float:
+            parts = (" ".join(words[:k]), " ".join(words[k:]))
+            if max(len(p) for p in parts) > style.max_chars_per_line or max(width(p) for p in parts) > max_width:
+                return float("inf")
+            return max(width(p) for p in parts)
+
+        best = min(range(1, len(words)), key=longer)
+        return [best, len(words) - best]
+    return [len(line) for line in lines]
 
 
 def text_width(text: str, style: CaptionStyle) -> float:
