@@ -72,14 +72,17 @@ class KokoroEngine:
         self.phonemizer = EspeakPhonemizer()
 
     def sentences(self, text: str, rate: float) -> Iterator[Sentence]:
-        for sentence in self.phonemizer.phonemize("en-us", text):
-            phonemes = to_kokoro("".join(sentence))
-            for chunk in _chunks([c for c in phonemes if c in self.vocab]):
+        for symbols in self._symbols(text):
+            for chunk in _chunks(symbols):
                 yield self._speak(chunk, rate)
 
     def word_phonemes(self, spoken: str) -> list[str]:
-        return [c for sentence in self.phonemizer.phonemize("en-us", spoken) for c in to_kokoro("".join(sentence))
-                if c in self.vocab]
+        return [c for symbols in self._symbols(spoken) for c in symbols]
+
+    def _symbols(self, text: str) -> list[list[str]]:
+        """Kokoro's phoneme symbols of each sentence of ``text`` (those its vocabulary has)."""
+        return [[c for c in to_kokoro("".join(sentence)) if c in self.vocab]
+                for sentence in self.phonemizer.phonemize("en-us", text)]
 
     def _speak(self, symbols: list[str], rate: float) -> Sentence:
         tokens = [0, *(self.vocab[c] for c in symbols), 0]  # 0 pads both ends

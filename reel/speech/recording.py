@@ -7,6 +7,7 @@ the render instead of producing captions that drift away from the voice.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from reel.hashing import sha256_file, sha256_text
 from reel.media.audio import read_audio
 from reel.models import CaptionWord, Script, SpeechTrack, Word
 from reel.speech.compose import spoken_paragraphs, write_wav
+from reel.speech.timing import fill_gaps
 
 SAMPLE_RATE = 44100
 MAX_UNMATCHED_SHARE = 0.25  # more script words than this unheard: the recording is not this script
@@ -82,19 +84,17 @@ def speech_from_recording(script: Script, recording: Path, cache_dir: Path, lexi
 
 def _timed_words(estimate: list[Word], aligned: list[CaptionWord], heard: list[HeardWord],
                  duration: float) -> list[Word]:
-    """Heard words at Whisper's times; an unheard word fills the gap between its heard neighbours."""
-    starts = [w.whisper_start for w in aligned]
-    ends: dict[int, float] = {}
-    for i, start in enumerate(starts):
-        if start is not None:
-            ends[i] = min((h.end for h in heard if h.start >= start - 1e-3), default=start + 0.2)
-    words: list[Word] = []
-    for i, word in enumerate(estimate):
-        if starts[i] is not None:
-            start, end = starts[i], ends[i]
-        else:
-            before = words[-1].end if words else 0.0
-            after = next((s for s in starts[i + 1:] if s is not None), duration)
-            start, end = before, max(before, after)
-        words.append(word.model_copy(update={"start": start, "end": max(start, end)}))
-    return words
+    """Heard words at Whisper's times (until the end of the heard word they start in); an unheard
+    word fills the gap between its heard neighbours."""
+    heard_starts = [h.start for h in heard]
+    timed: list[Word | None] = []
+    for word, caption in zip(estimate, aligned):
+        start = caption.whisper_start
+        if start is None:
+            timed.append(None)
+            continue
+        index = bisect.bisect_left(heard_starts, start - 1e-3)
+        end = heard[index].end if index < len(heard) else start + 0.2
+        timed.append(Word(text=word.text, start=start, end=max(start, end)))
+    filled = fill_gaps([w.text for w in estimate], timed, duration)
+    return [w.model_copy(update={"spoken": e.spoken}) for w, e in zip(filled, estimate)]

@@ -41,7 +41,12 @@ def _fill_unmatched(words: list[str], spans: list[list[int]], phones: list[Phone
     timed: list[Word | None] = [
         Word(text=w, start=phones[s[0]].start, end=phones[s[-1]].end) if s else None for w, s in zip(words, spans)
     ]
-    end_of_speech = phones[-1].end if phones else 0.0
+    return fill_gaps(words, timed, phones[-1].end if phones else 0.0)
+
+
+def fill_gaps(words: list[str], timed: list[Word | None], end_of_speech: float) -> list[Word]:
+    """Each untimed word (None) gets the gap between its timed neighbours."""
+    timed = list(timed)
     for i, word in enumerate(timed):
         if word is not None:
             continue
