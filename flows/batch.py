@@ -14,7 +14,9 @@ from pydantic import BaseModel
 
 from reel.errors import ReelError
 from reel.fsutil import write_text_atomic
-from reel.pipeline import render
+from flows.stages import PrefectRunner
+from reel.pipeline import render_plan
+from reel.plan import plan_script
 from reel.script import load_script
 from reel.settings import load_settings
 
@@ -59,14 +61,17 @@ def weekly_batch(source: str = "assets/scripts", out_root: str = "out", max_para
 
 @task(name="render-script")
 def render_script(path: str, out_root: str, review_deployment: str) -> BatchRow:
-    """Render one script file; any failure becomes a row of the summary instead of stopping the batch."""
+    """Render one script file through the cached step tasks; any failure becomes a row of the summary
+    instead of stopping the batch."""
     name = Path(path).stem
     try:
         script = load_script(Path(path))
         name = script.id
-        if script.approval.status != "approved":
+        if not script.is_approved:
             return BatchRow(reel=name, status="awaiting review", error=request_review(path, review_deployment))
-        result = render(Path(path), Path(out_root) / script.id, load_settings())
+        settings = load_settings()
+        plan = plan_script(script, Path(path), settings)
+        result = render_plan(plan, Path(out_root) / script.id, settings, runner=PrefectRunner(settings.cache_dir))
         return BatchRow(reel=name, status="rendered", duration_s=round(result.duration_s, 2), output=str(result.video))
     except ReelError as error:
         return BatchRow(reel=name, status="failed", error=str(error))

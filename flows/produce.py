@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 from pathlib import Path
 from typing import Literal
@@ -16,50 +18,53 @@ from prefect.client.orchestration import get_client
 from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run, suspend_flow_run
 from prefect.states import Running
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from flows.review import ReviewDecision, frames_preview, review_description
-from flows.stages import (
-    animate_and_export,
-    caption,
-    copy_into,
-    frame_portrait,
-    plan_camera,
-    speak,
-)
+from flows.stages import PrefectRunner
+from reel.animate import ANIMATORS
 from reel.fsutil import write_text_atomic
-from reel.models import Camera
-from reel.pipeline import (
-    RenderPlan,
-    build_manifest,
-    manifest_json,
-    plan_render,
-    plan_script,
-    publish,
-    work_dir,
-)
+from reel.models import Script
+from reel.pipeline import manifest_json, render_plan
+from reel.plan import RenderPlan, plan_render, plan_script
 from reel.script import script_from_markdown
 from reel.settings import load_settings
+from reel.templates import list_names
 
 REVIEW_TIMEOUT_S = 3 * 24 * 3600  # a review not given within three days ends the run
 
+# Script fields the run form offers: (the form's default, help). Types and bounds come from Script.
+_FORM_FIELDS = {
+    "id": ("my-reel", "names the output folder: lower-case letters, digits, - and _"),
+    "title": ("Untitled reel", None),
+    "avatar": ("astronaut", None),
+    "voice": (None, "empty: the avatar's voice; e.g. kokoro-nezumi (female) or joe (male); `reel voices` lists all"),
+    "caption_style": (None, "empty: the avatar's style"),
+    "camera": ("push-in", "the camera move of paragraphs that name none"),
+    "speaking_rate": (1.0, "1.2 speaks 20 % faster than the voice"),
+    "animator": (None, f"empty: the server's default (REEL_ANIMATOR); one of {', '.join(ANIMATORS.names())}"),
+}
 
-class ReelRequest(BaseModel):
-    """The run form: either a script file the workers can read, or the script written here."""
 
-    script_path: str | None = Field(default=None, description="a .md or .yaml script on the worker; "
-                                    "when set, the fields below are ignored")
-    id: str = Field(default="my-reel", pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="names the output folder")
-    title: str = "Untitled reel"
-    text: str = Field(default="", description="the voiceover: blank lines separate paragraphs; a paragraph may "
-                      "start with [camera: push-in] and mark [punch: a phrase]")
-    avatar: str = "astronaut"
-    voice: str | None = Field(default=None, description="empty: the avatar's voice; e.g. kokoro-nezumi "
-                                     "(female) or joe (male); `reel voices` lists all")
-    caption_style: str | None = Field(default=None, description="empty: the avatar's style")
-    platform: Literal["reels", "tiktok", "shorts"] = "reels"
-    camera: Camera = "push-in"
-    speaking_rate: float = Field(default=1.0, ge=0.5, le=2.0, description="1.2 speaks 20 % faster than the voice")
+def _request_model() -> type[BaseModel]:
+    """The run form, derived from the script model: either a script file the workers can read, or the
+    script written here. Platform choices are the platform templates."""
+    fields: dict = {
+        "script_path": (str | None, Field(default=None, description="a .md or .yaml script on the worker; "
+                                          "when set, the fields below are ignored")),
+        "text": (str, Field(default="", description="the voiceover: blank lines separate paragraphs; a paragraph "
+                            "may start with [camera: push-in] and mark [punch: a phrase]")),
+    }
+    for name, (default, description) in _FORM_FIELDS.items():
+        info = copy.copy(Script.model_fields[name])
+        info.default, info.description = default, description or info.description
+        fields[name] = (info.annotation, info)
+    platforms = tuple(list_names(load_settings().templates_dir, "platforms"))
+    fields["platform"] = (Literal[platforms], Field(default="reels" if "reels" in platforms else platforms[0]))
+    return create_model("ReelRequest", __module__=__name__, **fields)
+
+
+ReelRequest = _request_model()
 
 
 class ReelOutcome(BaseModel):
@@ -73,7 +78,7 @@ class ReelOutcome(BaseModel):
 
 @flow(name="produce-reel")
 def produce_reel(request: ReelRequest, out_root: str = "out", review_timeout_s: int = REVIEW_TIMEOUT_S) -> ReelOutcome:
-    """Review (when needed) -> portrait -> speech -> captions -> animate + export -> publish."""
+    """Review (when needed) -> the render steps, each a cached task -> publish."""
     logger = get_run_logger()
     settings = load_settings()
     plan = plan_request(request)
@@ -81,7 +86,8 @@ def produce_reel(request: ReelRequest, out_root: str = "out", review_timeout_s: 
     create_markdown_artifact(key=f"script-{plan.script.id}", markdown=review_description(plan),
                              description=f"Script '{plan.script.id}' as submitted")
 
-    if plan.script.approval.status != "approved":
+    review = None
+    if not plan.script.is_approved:
         decision = ask_for_review(plan, review_timeout_s)
         if decision is None:
             return record_decision(plan, out_dir, "review-timed-out",
@@ -91,33 +97,21 @@ def produce_reel(request: ReelRequest, out_root: str = "out", review_timeout_s: 
             status = "rejected" if decision.decision == "reject" else "changes-requested"
             return record_decision(plan, out_dir, status, decision.notes or decision.decision)
         logger.info("approved by %s", decision.reviewer)
+        review = _review_record(plan)
 
-    size = (settings.width, settings.height)
-    portrait = frame_portrait(plan.avatar, size)
-    speech = speak(plan)
-    captions = caption(speech, plan, size)
-    camera = plan_camera(plan.script, speech, portrait)
-    video = animate_and_export(portrait, speech, captions, camera, plan)
-    manifest = build_manifest(plan, portrait, speech, captions, camera, settings, Path(video["video"]),
-                              {"animate": video["animate_seconds"]})
-    manifest["review"] = _review_record(plan)
-    with work_dir(out_dir, plan.script.id) as work:
-        copy_into(Path(video["video"]), work / "reel.mp4")
-        copy_into(captions.path, work / "captions.ass")
-        write_text_atomic(work / "manifest.json", manifest_json(manifest))
-        result = publish(work, out_dir, {}, manifest["reel"]["video_duration_s"])
+    result = render_plan(plan, out_dir, settings, runner=PrefectRunner(settings.cache_dir), review=review)
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     _report(plan, result.video, result.manifest, manifest)
     return ReelOutcome(script_id=plan.script.id, status="rendered", video=str(result.video),
                        manifest=str(result.manifest), duration_s=result.duration_s)
 
 
-def plan_request(request: ReelRequest):
+def plan_request(request) -> RenderPlan:
     """Check the request (script, avatar, voice, style, platform) before any work; unapproved is allowed here."""
     settings = load_settings()
     if request.script_path:
         return plan_render(Path(request.script_path), settings, allow_unapproved=True)
-    fields = request.model_dump(include={"id", "title", "avatar", "voice", "caption_style", "platform", "camera",
-                                         "speaking_rate"})
+    fields = request.model_dump(include=set(_FORM_FIELDS) | {"platform"})
     fields["approval"] = {"status": "submitted"}
     script = script_from_markdown(request.text, fields, name=f"form '{request.id}'")
     folder = settings.cache_dir / "submitted"

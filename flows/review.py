@@ -13,7 +13,7 @@ from pydantic import Field
 
 from reel.media.frames import contact_sheet, read_frames
 from reel.models import Approval, Script
-from reel.pipeline import RenderPlan
+from reel.plan import RenderPlan
 
 Decision = Literal["approve", "reject", "request-changes"]
 

@@ -12,12 +12,9 @@ from pydantic import ValidationError
 from reel.errors import AvatarError
 from reel.faces.framing import frame_portrait, framing_matrix
 from reel.faces.mesh import load_face_mesh
-from reel.fsutil import atomic_path, write_text_atomic
-from reel.hashing import sha256_file, sha256_text
+from reel.fsutil import atomic_path
+from reel.hashing import sha256_file
 from reel.models import Avatar, Portrait
-
-FRAMING_VERSION = "1"  # bump when framing changes, so cached portraits are rebuilt
-
 
 def list_avatar_ids(avatars_dir: Path) -> list[str]:
     return sorted(p.parent.name for p in avatars_dir.glob("*/avatar.yaml"))
@@ -47,41 +44,24 @@ def read_portrait_image(path: Path) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
-def portrait_key(source_sha256: str, size: tuple[int, int]) -> str:
-    return sha256_text(source_sha256, f"{size[0]}x{size[1]}", FRAMING_VERSION)[:24]
-
-
-def prepare_portrait(avatar: Avatar, size: tuple[int, int], cache_dir: Path) -> Portrait:
-    """Find the face, frame the portrait to ``size`` around it; cached by the portrait's content hash."""
-    source_sha = sha256_file(avatar.portrait) if avatar.portrait.is_file() else ""
-    record = cache_dir / "portraits" / f"{portrait_key(source_sha, size)}.json"
-    if source_sha and record.is_file():
-        portrait = Portrait.model_validate_json(record.read_text())
-        if portrait.path.is_file() and sha256_file(portrait.path) == portrait.sha256:
-            return portrait.model_copy(update={"avatar_id": avatar.id})
-
-    image = read_portrait_image(avatar.portrait)
+def prepare_portrait(avatar_id: str, source: Path, size: tuple[int, int], image_path: Path) -> Portrait:
+    """Find the face in ``source`` and frame the portrait to ``size`` around it, into ``image_path``."""
+    image = read_portrait_image(source)
     face = load_face_mesh().detect(image)
     if face is None:
-        raise AvatarError(
-            f"no face found in portrait {avatar.portrait}: use a front-facing photo with the whole face visible"
-        )
+        raise AvatarError(f"no face found in portrait {source}: use a front-facing photo with the whole face visible")
     matrix = framing_matrix((image.shape[1], image.shape[0]), face.box, size)
     framed = frame_portrait(image, matrix, size)
     landmarks = face.landmarks @ matrix[:, :2].T + matrix[:, 2]
     low, high = landmarks.min(axis=0), landmarks.max(axis=0)
-
-    image_path = record.with_suffix(".png")
     with atomic_path(image_path) as tmp:
         cv2.imwrite(str(tmp), cv2.cvtColor(framed, cv2.COLOR_RGB2BGR))
-    portrait = Portrait(
-        avatar_id=avatar.id, path=image_path, width=size[0], height=size[1],
+    return Portrait(
+        avatar_id=avatar_id, path=image_path, width=size[0], height=size[1],
         landmarks=[(float(x), float(y)) for x, y in landmarks],
         face_box=(float(low[0]), float(low[1]), float(high[0]), float(high[1])),
-        source_sha256=source_sha, sha256=sha256_file(image_path),
+        source_sha256=sha256_file(source), sha256=sha256_file(image_path),
     )
-    write_text_atomic(record, portrait.model_dump_json())
-    return portrait
 
 
 def load_portrait_pixels(portrait: Portrait) -> np.ndarray:

@@ -62,7 +62,8 @@ def _render(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from reel.pipeline import STAGES, plan_render, render_plan
+    from reel.pipeline import STAGES, render_plan
+    from reel.plan import plan_render
 
     settings = load_settings()
     started = time.perf_counter()
@@ -192,11 +193,11 @@ def _doctor(args: argparse.Namespace) -> int:
         return f"{Path(exe).name}: {', '.join(needed)}"
 
     def voices() -> str:
-        from reel.speech.registry import VOICES, installed, load_engine
+        from reel.speech.registry import VOICES, installed, load_voice_engine
 
         usable = [voice_id for voice_id, spec in VOICES.items() if installed(spec)]
         for voice_id in usable:
-            load_engine(voice_id)
+            load_voice_engine(voice_id)
         missing = [voice_id for voice_id in VOICES if voice_id not in usable]
         return f"usable: {', '.join(usable)}" + (f"; not installed: {', '.join(missing)}" if missing else "")
 
@@ -206,7 +207,17 @@ def _doctor(args: argparse.Namespace) -> int:
         load_whisper()
         return whisper_version()
 
+    def animators() -> str:
+        from reel.animate import ANIMATORS
+
+        states = [f"{name}{'' if ANIMATORS.engine_class(name).is_installed() else ' (not installed)'}"
+                  for name in ANIMATORS.names()]
+        default = load_settings().animator
+        ANIMATORS.options(default)  # REEL_<ANIMATOR>_* settings are valid
+        return f"default {default}; " + ", ".join(states)
+
     check("face models", face_models)
+    check("animators", animators)
     check("ffmpeg", ffmpeg_caps)
     check("voices", voices)
     check("whisper", whisper)

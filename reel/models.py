@@ -73,6 +73,7 @@ class Script(BaseModel):
     # A recorded voiceover (WAV, MP3, M4A...; relative to the script file) spoken instead of a voice.
     recording: Path | None = None
     language: str = Field(default="en", pattern=r"^[a-z]{2}$")  # the recording's language (Whisper)
+    animator: str | None = None  # None: REEL_ANIMATOR (`reel doctor` lists the animators)
     paragraphs: list[Paragraph] = Field(alias="voiceover")
     approval: Approval = Approval()
 
@@ -99,6 +100,11 @@ class Script(BaseModel):
             raise ValueError(f"language '{self.language}': the voices speak English only; "
                              "add a 'recording' of the voiceover for other languages")
         return self
+
+    @property
+    def is_approved(self) -> bool:
+        """The one approval rule: only an approved script renders without a review."""
+        return self.approval.status == "approved"
 
     @property
     def text(self) -> str:
@@ -133,7 +139,7 @@ _EMPHASIS = re.compile(r"(?<!\w)(\*\*|__|\*|_|`)(\S.*?)\1(?!\w)")
 def plain_text(text: str) -> str:
     """The words of a paragraph without Markdown links or emphasis marks and without emoji, which no
     voice can say and no caption font can draw."""
-    from reel.speech.normalize import strip_emoji
+    from reel.normalize import strip_emoji
 
     text = _EMPHASIS.sub(r"\2", _MARKDOWN_LINK.sub(r"\1", text))
     return " ".join(strip_emoji(text).split())
@@ -200,6 +206,28 @@ class Word(BaseModel):
     spoken: str | None = None  # what was said for it ("$5" -> "five dollars"); None: the text itself
 
 
+class SpokenParagraph(BaseModel):
+    written: list[str]  # caption words as written
+    spoken: list[str]  # what is said for each of them
+
+    @property
+    def text(self) -> str:
+        return " ".join(s for s in self.spoken if s)
+
+
+class MatchReport(BaseModel):
+    """How well an uploaded voiceover matches its script (Whisper heard it)."""
+
+    script_words: int
+    unmatched: list[str]  # script words Whisper did not hear, in order
+    unmatched_share: float
+
+    def summary(self) -> str:
+        shown = ", ".join(w.strip(".,;:!?\"'") for w in self.unmatched[:8]) + (" ..." if len(self.unmatched) > 8 else "")
+        return f"{self.unmatched_share:.0%} of {self.script_words} script words not heard" + \
+            (f" ({shown})" if shown else "")
+
+
 class SpeechTrack(BaseModel):
     path: Path  # mono 16-bit WAV
     sample_rate: int
@@ -211,6 +239,7 @@ class SpeechTrack(BaseModel):
     sha256: str
     # Time spans of the paragraphs, used for per-paragraph camera moves.
     paragraph_spans: list[tuple[float, float]]
+    match: MatchReport | None = None  # an uploaded recording: how well Whisper matched it to the script
 
 
 class CaptionWord(BaseModel):
@@ -229,4 +258,26 @@ class Captions(BaseModel):
     timing_source: str  # "speech-engine" (phoneme-exact) or "whisper"
     box: tuple[int, int, int, int]  # x0, y0, x1, y1: the area captions can cover
     whisper_model: str
+    fonts_dir: Path  # where libass finds the style's font
+    sha256: str
+
+
+class CameraPlan(BaseModel):
+    """What the camera does over a reel: move i runs from ``starts[i]`` to the next start (the last to
+    ``end``); each punch is a (start, end) time span of a marked phrase."""
+
+    model_config = ConfigDict(frozen=True)
+
+    moves: list[str]
+    starts: list[float]
+    end: float
+    focus: tuple[float, float]  # the face centre: zooms close in on it
+    punches: list[tuple[float, float]] = []
+
+
+class Video(BaseModel):
+    """The encoded reel: animated frames, burnt-in captions and normalized speech."""
+
+    path: Path  # MP4
+    frames: int
     sha256: str

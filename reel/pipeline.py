@@ -1,12 +1,12 @@
-"""The render pipeline: script -> portrait -> speech -> captions -> animate + export -> reel.mp4.
+"""The render: plan -> the steps (reel.steps) -> manifest -> publish, the same for every entry point.
 
-Each stage is a plain function of typed inputs; ``render`` chains them, times them, writes into a
-temporary folder inside the output folder and moves the results into place only when all succeeded.
+`reel render` runs the steps with the local runner; the Prefect flows pass their own runner, which
+wraps each step as a cached task. Everything is written in a temporary folder inside the output
+folder and moved into place only when all succeeded.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -19,51 +19,27 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
-
 import reel
-from reel import avatars, templates
-from reel.animate import animator_version, frame_count, load_animator
-from reel.animate.camera import CameraPlan
-from reel.captions.align import align_to_script
-from reel.captions.ass import caption_box, caption_events, line_width_limit, render_ass
-from reel.captions.whisper import transcribe_words, whisper_version
-from reel.errors import OutputError, ScriptError
+from reel import avatars
+from reel.animate import ANIMATORS
+from reel.errors import MediaError, OutputError
 from reel.fsutil import write_text_atomic
 from reel.hashing import sha256_file, sha256_text
 from reel.media import ffmpeg
-from reel.media.loudness import normalizing_filter
 from reel.media.probe import measure_loudness, probe
-from reel.models import Avatar, Captions, Portrait, Script, SpeechTrack
-from reel.script import load_script, require_approved, require_length
+from reel.models import CameraPlan, Captions, Portrait, SpeechTrack
+from reel.plan import RenderPlan, plan_render
+from reel.runner import LocalRunner
 from reel.settings import ReelSettings, load_settings
-from reel.speech import resolve_voice, synthesize
-from reel.speech.recording import MatchReport, speech_from_recording
+from reel.steps import STEPS, run_steps
 
 # progress(stage, done, total): called when a stage starts (done=0) and as it advances.
 Progress = Callable[[str, float, float], None]
-STAGES = ("script", "portrait", "speech", "captions", "animate+export")
+STAGES = ("script",) + tuple(step.name for step in STEPS)
 
 
 def _no_progress(stage: str, done: float, total: float) -> None:
     pass
-
-
-@dataclass
-class RenderPlan:
-    """Everything decided before any heavy work: a bad input fails here, in well under a second."""
-
-    script: Script
-    script_path: Path
-    avatar: Avatar
-    voice: str  # the voice that speaks, or "recording" for an uploaded voiceover
-    style: templates.CaptionStyle
-    platform: templates.PlatformPreset
-    recording: Path | None = None
-
-    @property
-    def lexicon(self) -> dict[str, str]:
-        return self.avatar.brand.lexicon
 
 
 @dataclass
@@ -72,30 +48,6 @@ class RenderResult:
     manifest: Path
     stage_seconds: dict[str, float] = field(default_factory=dict)
     duration_s: float = 0.0
-
-
-def plan_render(script_path: Path, settings: ReelSettings, allow_unapproved: bool = False) -> RenderPlan:
-    return plan_script(load_script(script_path), script_path, settings, allow_unapproved)
-
-
-def plan_script(script: Script, script_path: Path, settings: ReelSettings, allow_unapproved: bool = False) -> RenderPlan:
-    """Check a script's approval, length, avatar, voice, caption style and platform."""
-    require_approved(script, allow_unapproved)
-    platform = templates.load_platform(settings.templates_dir, script.platform)
-    require_length(script, platform.name, platform.max_seconds)
-    avatar = avatars.load_avatar(settings.avatars_dir, script.avatar)
-    recording = None
-    if script.recording is not None:
-        recording = script.recording if script.recording.is_absolute() else script_path.parent / script.recording
-        if not recording.is_file():
-            raise ScriptError(f"script '{script.id}': voiceover recording not found: {recording}")
-        voice = "recording"
-    else:
-        voice = resolve_voice(script.voice or avatar.voice)
-    style = templates.load_caption_style(settings.templates_dir, script.caption_style or avatar.caption_style,
-                                         avatar.brand.caption)
-    style.font.directory()
-    return RenderPlan(script, script_path, avatar, voice, style, platform, recording)
 
 
 def render(script_path: Path, out_dir: Path, settings: ReelSettings | None = None,
@@ -108,75 +60,34 @@ def render(script_path: Path, out_dir: Path, settings: ReelSettings | None = Non
 
 
 def render_plan(plan: RenderPlan, out_dir: Path, settings: ReelSettings, progress: Progress = _no_progress,
-                seconds: dict[str, float] | None = None, evaluate: bool = False) -> RenderResult:
-    """Render ``plan`` into ``out_dir``; with ``evaluate``, also measure the result (`reel evaluate`)
-    into evaluation.json and evaluation.png, and summarise it in the manifest."""
+                seconds: dict[str, float] | None = None, evaluate: bool = False, runner=None,
+                review: dict | None = None) -> RenderResult:
+    """Render ``plan`` into ``out_dir``. ``runner`` runs each step (default: cached in REEL_CACHE_DIR);
+    ``review``: the review record, where a reviewer approved the script; with ``evaluate``, also
+    measure the result (`reel evaluate`) into evaluation.json and evaluation.png."""
     seconds = dict(seconds or {})
     progress("script", 1, 1)
     with work_dir(out_dir, plan.script.id) as work:
-        size = (settings.width, settings.height)
-        with _stage("portrait", seconds, progress):
-            portrait = avatars.prepare_portrait(plan.avatar, size, settings.cache_dir)
-        with _stage("speech", seconds, progress):
-            speech, match = speak(plan, settings)
-        with _stage("captions", seconds, progress):
-            captions = make_captions(speech, plan, work / "captions.ass", size)
-        camera = camera_plan(plan.script, speech, portrait)
-        with _stage("animate+export", seconds, progress):
-            animate_seconds = export_video(portrait, speech, captions, camera, plan, settings, work / "reel.mp4",
-                                           lambda done, total: progress("animate+export", done, total))
-        seconds["animate"] = animate_seconds
-        manifest = build_manifest(plan, portrait, speech, captions, camera, settings, work / "reel.mp4", seconds)
-        if match is not None:
-            manifest["speech"]["recording"] = recording_summary(plan, match)
+        done = run_steps(plan, settings, runner or LocalRunner(settings.cache_dir), seconds, progress)
+        copy_into(done["video"].path, work / "reel.mp4")
+        copy_into(done["captions"].path, work / "captions.ass")
+        manifest = build_manifest(plan, done, settings, work / "reel.mp4", seconds, review)
         if evaluate:
-            with _stage("evaluate", seconds, progress):
-                manifest["evaluation"] = evaluate_render(work, portrait, camera, captions, speech,
-                                                         lambda done, total: progress("evaluate", done, total))
+            started = time.perf_counter()
+            progress("evaluate", 0, 1)
+            manifest["evaluation"] = evaluate_render(work, done["portrait"], done["camera"], done["captions"],
+                                                     done["speech"], lambda d, t: progress("evaluate", d, t))
+            seconds["evaluate"] = time.perf_counter() - started
             manifest["stage_seconds"]["evaluate"] = round(seconds["evaluate"], 3)
+            progress("evaluate", 1, 1)
         write_text_atomic(work / "manifest.json", manifest_json(manifest))
         return publish(work, out_dir, seconds, manifest["reel"]["video_duration_s"])
 
 
-def speak(plan: RenderPlan, settings: ReelSettings) -> tuple[SpeechTrack, MatchReport | None]:
-    """The script's speech: synthesized by its voice, or its uploaded recording with the match report."""
-    if plan.recording is not None:
-        return speech_from_recording(plan.script, plan.recording, settings.cache_dir, plan.lexicon,
-                                     plan.script.language)
-    return synthesize(plan.script, plan.voice, settings.cache_dir, plan.lexicon), None
-
-
-def recording_summary(plan: RenderPlan, match: MatchReport) -> dict:
-    return {"file": str(plan.recording), "language": plan.script.language, "script_words": match.script_words,
-            "unmatched_share": round(match.unmatched_share, 3), "unmatched_words": match.unmatched}
-
-
-def make_captions(speech: SpeechTrack, plan: RenderPlan, path: Path, size: tuple[int, int]) -> Captions:
-    heard = transcribe_words(speech.path, plan.script.language)
-    words = align_to_script(speech.words, heard, use_speech_timing=bool(speech.phones))
-    events = caption_events(words, plan.style, line_width_limit(plan.platform, size))
-    write_text_atomic(path, render_ass(events, plan.style, plan.platform, size))
-    return Captions(path=path, style=plan.style.id, words=words, events=events,
-                    box=caption_box(plan.style, plan.platform, size),
-                    timing_source="speech-engine" if speech.phones else "whisper",
-                    whisper_model=whisper_version(plan.script.language), sha256=sha256_file(path))
-
-
-def export_video(portrait: Portrait, speech: SpeechTrack, captions: Captions, camera: CameraPlan, plan: RenderPlan,
-                 settings: ReelSettings, out: Path, progress: Callable[[float, float], None]) -> float:
-    """Stream animated frames into ffmpeg; returns the seconds spent producing frames."""
-    frames = frame_count(speech.duration_s, settings.fps)
-    argv = ffmpeg.encode_argv(
-        out=out, size=(portrait.width, portrait.height), fps=settings.fps, frames=frames, audio=speech.path,
-        audio_filter=normalizing_filter(speech.path, settings.loudness_lufs, settings.true_peak_db),
-        subtitles=captions.path, fonts_dir=plan.style.font.directory(),
-        preset=settings.x264_preset, crf=settings.x264_crf)
-    animator = load_animator(settings.animator)
-    base = avatars.load_portrait_pixels(portrait)
-    stream = animator.frames(base, portrait, speech, camera, settings.fps, frames, settings.seed)
-    timed = _TimedFrames(stream, frames, progress)
-    ffmpeg.run_with_frames(argv, timed)
-    return timed.seconds
+def copy_into(source: Path, target: Path) -> None:
+    if not source.is_file():
+        raise MediaError(f"cached file {source} is gone: clear REEL_CACHE_DIR (and Prefect's results) and run again")
+    shutil.copyfile(source, target)
 
 
 def evaluate_render(work: Path, portrait: Portrait, camera: CameraPlan, captions: Captions, speech: SpeechTrack,
@@ -192,45 +103,16 @@ def evaluate_render(work: Path, portrait: Portrait, camera: CameraPlan, captions
             "contact_sheet": "evaluation.png"}
 
 
-def camera_plan(script: Script, speech: SpeechTrack, portrait: Portrait) -> CameraPlan:
-    """The script's camera directions on the speech's time line: one move per paragraph, punch-ins on
-    the marked phrases."""
-    moves = [script.camera_for(i) for i in range(len(script.paragraphs))]
-    starts = [0.0] + [span[0] for span in speech.paragraph_spans[1:]]
-    punches = [(speech.words[a].start, speech.words[b].end) for a, b in script.punch_words]
-    box = portrait.face_box
-    return CameraPlan(moves=moves, starts=starts, end=speech.duration_s, punches=punches,
-                      focus=((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
-
-
-class _TimedFrames:
-    """Wraps a frame iterator: counts the time spent making frames and reports progress."""
-
-    def __init__(self, frames: Iterator[np.ndarray], total: int, progress: Callable[[float, float], None]):
-        self._frames, self._total, self._progress = frames, total, progress
-        self.seconds = 0.0
-
-    def __iter__(self) -> Iterator[np.ndarray]:
-        done = 0
-        while True:
-            started = time.perf_counter()
-            frame = next(self._frames, None)
-            self.seconds += time.perf_counter() - started
-            if frame is None:
-                return
-            yield frame
-            done += 1
-            if done % 15 == 0 or done == self._total:
-                self._progress(done, self._total)
-
-
-def build_manifest(plan: RenderPlan, portrait: Portrait, speech: SpeechTrack, captions: Captions, camera: CameraPlan,
-                   settings: ReelSettings, video: Path, seconds: dict[str, float]) -> dict:
-    info = probe(video)
-    loudness = measure_loudness(video)
+def build_manifest(plan: RenderPlan, done: dict, settings: ReelSettings, video: Path, seconds: dict[str, float],
+                   review: dict | None = None) -> dict:
+    portrait: Portrait = done["portrait"]
+    speech: SpeechTrack = done["speech"]
+    captions: Captions = done["captions"]
+    camera: CameraPlan = done["camera"]
+    info, loudness = probe(video), measure_loudness(video)
     heard = [w for w in captions.words if w.whisper_start is not None]
     deviation = [abs(w.whisper_start - w.speech_start) for w in heard]
-    return {
+    manifest = {
         "reel": {"path": "reel.mp4", "sha256": sha256_file(video), "bytes": video.stat().st_size, **info, **loudness},
         "script": {"id": plan.script.id, "title": plan.script.title, "path": str(plan.script_path),
                    "sha256": sha256_file(plan.script_path), "text_sha256": sha256_text(plan.script.text),
@@ -238,11 +120,14 @@ def build_manifest(plan: RenderPlan, portrait: Portrait, speech: SpeechTrack, ca
         "avatar": {"id": plan.avatar.id, "portrait_sha256": portrait.source_sha256,
                    "framed_sha256": portrait.sha256},
         "speech": {"voice": speech.voice, "sha256": speech.sha256, "duration_s": round(speech.duration_s, 3)},
-        "animation": {"camera": dataclasses.asdict(camera), "seed": settings.seed},
-        "engines": {"reel": reel.__version__, "speech": speech.engine, "animator": animator_version(settings.animator),
+        "animation": {"animator": plan.animator, "options": plan.animator_options.model_dump(mode="json"),
+                      "camera": camera.model_dump(mode="json"), "seed": settings.seed},
+        "engines": {"reel": reel.__version__, "speech": speech.engine,
+                    "animator": ANIMATORS.version(plan.animator),
                     "captions": captions.whisper_model, "ffmpeg": Path(ffmpeg.ffmpeg_exe()).name},
         "settings": {"seed": settings.seed, "fps": settings.fps, "size": [settings.width, settings.height],
-                     "x264": f"{settings.x264_preset} crf {settings.x264_crf}", "loudness_lufs": settings.loudness_lufs},
+                     "x264": f"{settings.x264_preset} crf {settings.x264_crf}", "loudness_lufs": settings.loudness_lufs,
+                     "true_peak_db": settings.true_peak_db},
         "stage_seconds": {k: round(v, 3) for k, v in seconds.items()},
         "captions": {
             "file": "captions.ass", "style": captions.style, "platform": plan.platform.id, "box": captions.box,
@@ -254,17 +139,14 @@ def build_manifest(plan: RenderPlan, portrait: Portrait, speech: SpeechTrack, ca
             },
             "words": [w.model_dump() for w in captions.words],
         },
+        "review": review,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-
-
-@contextmanager
-def _stage(name: str, seconds: dict[str, float], progress: Progress) -> Iterator[None]:
-    progress(name, 0, 1)
-    started = time.perf_counter()
-    yield
-    seconds[name] = time.perf_counter() - started
-    progress(name, 1, 1)
+    if speech.match is not None:
+        manifest["speech"]["recording"] = {
+            "file": str(plan.recording), "language": plan.script.language, "script_words": speech.match.script_words,
+            "unmatched_share": round(speech.match.unmatched_share, 3), "unmatched_words": speech.match.unmatched}
+    return manifest
 
 
 @contextmanager

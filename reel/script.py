@@ -37,7 +37,7 @@ def script_from_markdown(text: str, fields: dict, name: str = "form") -> Script:
 
 
 def require_approved(script: Script, allow_unapproved: bool) -> None:
-    if script.approval.status != "approved" and not allow_unapproved:
+    if not script.is_approved and not allow_unapproved:
         raise ScriptError(
             f"script '{script.id}' is {script.approval.status}, not approved: have a reviewer approve it "
             "(approval.status: approved) or pass --allow-unapproved for a draft render"

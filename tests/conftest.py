@@ -38,6 +38,24 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def framed_portrait(settings: ReelSettings, avatar_id: str = "astronaut", size=(1080, 1920)):
+    """The avatar's portrait framed to ``size``, through the cached portrait step."""
+    from reel.avatars import load_avatar
+    from reel.runner import run_step
+    from reel.steps import PORTRAIT, portrait_input
+
+    return run_step(PORTRAIT, portrait_input(load_avatar(settings.avatars_dir, avatar_id), size), settings.cache_dir)
+
+
+def speak(voice: str, script, path: Path, lexicon: dict | None = None):
+    """``script`` spoken by ``voice`` into ``path`` (no cache)."""
+    from reel.speech import get_voice, load_voice_engine
+    from reel.speech.compose import compose, spoken_paragraphs
+
+    return compose(load_voice_engine(voice), get_voice(voice), spoken_paragraphs(script, lexicon or {}),
+                   script.speaking_rate, path)
+
+
 @pytest.fixture(scope="session")
 def sample_render(tmp_path_factory, settings):
     """The README's sample reel, rendered once for the whole session."""

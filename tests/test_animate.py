@@ -26,9 +26,9 @@ def _phones(symbols: str, step: float = 0.1) -> list[Phone]:
 @pytest.fixture(scope="module")
 def portrait(settings):
     from reel import avatars
+    from tests.conftest import framed_portrait
 
-    avatar = avatars.load_avatar(settings.avatars_dir, "astronaut")
-    portrait = avatars.prepare_portrait(avatar, (1080, 1920), settings.cache_dir)
+    portrait = framed_portrait(settings)
     return portrait, avatars.load_portrait_pixels(portrait), np.asarray(portrait.landmarks, np.float32)
 
 

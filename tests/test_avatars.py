@@ -1,10 +1,11 @@
-import time
-
 import cv2
 import numpy as np
 import pytest
 
 from reel.avatars import list_avatar_ids, load_avatar, prepare_portrait, read_portrait_image
+from reel.runner import LocalRunner
+from reel.steps import PORTRAIT, portrait_input
+from tests.conftest import framed_portrait
 from reel.errors import AvatarError
 from reel.faces import load_face_mesh
 from reel.faces.framing import FACE_CENTER_HEIGHT
@@ -32,7 +33,7 @@ def test_no_face_is_found_in_a_flat_image():
 
 
 def test_portrait_is_framed_to_9_16_around_the_face_without_black_bars(settings):
-    portrait = prepare_portrait(load_avatar(AVATARS, "astronaut"), (1080, 1920), settings.cache_dir)
+    portrait = framed_portrait(settings)
     image = read_portrait_image(portrait.path)
     assert image.shape == (1920, 1080, 3)
     x0, y0, x1, y1 = portrait.face_box
@@ -44,13 +45,22 @@ def test_portrait_is_framed_to_9_16_around_the_face_without_black_bars(settings)
     assert (image[:120].max(axis=2) < 20).mean() < 0.01
 
 
-def test_framed_portrait_is_cached_by_content(settings):
+def test_framed_portrait_is_cached_by_content(tmp_path, monkeypatch):
+    import dataclasses
+
     avatar = load_avatar(AVATARS, "astronaut")
-    first = prepare_portrait(avatar, (1080, 1920), settings.cache_dir)
-    started = time.perf_counter()
-    second = prepare_portrait(avatar, (1080, 1920), settings.cache_dir)
-    assert time.perf_counter() - started < 0.2
-    assert second.sha256 == first.sha256
+    runner = LocalRunner(tmp_path)
+    first = runner(PORTRAIT, portrait_input(avatar, (1080, 1920)), lambda d, t: None)
+
+    def never(*args):
+        raise AssertionError("the portrait was framed again")
+
+    refusing = dataclasses.replace(PORTRAIT, run=never)
+    assert runner(refusing, portrait_input(avatar, (1080, 1920)), lambda d, t: None) == first
+    with pytest.raises(AssertionError, match="framed again"):  # another size is another portrait
+        runner(refusing, portrait_input(avatar, (720, 1280)), lambda d, t: None)
+    first.path.write_bytes(b"damaged")  # a cached file that changed is made again, not used
+    assert runner(PORTRAIT, portrait_input(avatar, (1080, 1920)), lambda d, t: None).sha256 == first.sha256
 
 
 def test_unknown_avatar_lists_the_valid_ones():
@@ -59,16 +69,16 @@ def test_unknown_avatar_lists_the_valid_ones():
     assert list_avatar_ids(AVATARS) == ["astronaut"]
 
 
-def test_portrait_that_is_not_an_image(avatars_copy, settings):
+def test_portrait_that_is_not_an_image(avatars_copy, tmp_path):
     (avatars_copy / "avatars" / "astronaut" / "portrait.png").write_text("not a picture")
     avatar = load_avatar(avatars_copy / "avatars", "astronaut")
     with pytest.raises(AvatarError, match="is not a readable image"):
-        prepare_portrait(avatar, (1080, 1920), settings.cache_dir)
+        prepare_portrait(avatar.id, avatar.portrait, (1080, 1920), tmp_path / "framed.png")
 
 
-def test_portrait_without_a_face(avatars_copy, settings):
+def test_portrait_without_a_face(avatars_copy, tmp_path):
     path = avatars_copy / "avatars" / "astronaut" / "portrait.png"
     cv2.imwrite(str(path), np.full((600, 400, 3), 90, np.uint8))
     avatar = load_avatar(avatars_copy / "avatars", "astronaut")
     with pytest.raises(AvatarError, match="no face found in portrait"):
-        prepare_portrait(avatar, (1080, 1920), settings.cache_dir)
+        prepare_portrait(avatar.id, avatar.portrait, (1080, 1920), tmp_path / "framed.png")

@@ -77,11 +77,11 @@ def test_produce_reel_renders_an_approved_script_and_reruns_from_cache(tmp_path)
     assert manifest["review"]["status"] == "approved" and manifest["reel"]["width"] == 1080
     assert {"script-mouth-check", "reel-mouth-check", "captions-mouth-check", "frames-mouth-check"} <= _artifact_keys()
     first = _task_states(state.state_details.flow_run_id)
-    assert {first[name] for name in ("portrait", "speech", "captions", "animate+export")} <= {"Completed", "Cached"}
+    assert {first[name] for name in ("portrait", "speech", "captions", "camera", "video")} <= {"Completed", "Cached"}
 
     again = produce_reel(ReelRequest(script_path=str(script)), out_root=str(tmp_path / "again"), return_state=True)
     states = _task_states(again.state_details.flow_run_id)
-    assert all(states[name] == "Cached" for name in ("portrait", "speech", "captions", "animate+export")), states
+    assert all(states[name] == "Cached" for name in ("portrait", "speech", "captions", "camera", "video")), states
     assert Path(again.result().video).read_bytes() == Path(outcome.video).read_bytes()
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from reel.models import Script, caption_tokens
-from reel.speech.normalize import spoken_text, spoken_words
+from reel.normalize import spoken_text, spoken_words
 
 
 def _say(text: str, lexicon=None) -> list[tuple[str, str]]:

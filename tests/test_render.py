@@ -39,11 +39,10 @@ def test_captions_show_every_script_word_once_in_order(sample_render):
     assert highlighted == script_words
 
 
-def test_caption_timing_matches_the_speech_and_whisper_hears_the_script(sample_render):
+def test_whisper_hears_the_script_where_the_voice_timed_it(sample_render):
     _, manifest = sample_render
     captions = manifest["captions"]
     words = captions["words"]
-    assert all(abs(w["start"] - w["speech_start"]) <= 0.15 for w in words)
     # Whisper's own timing of the words it heard agrees with the synthesiser's phoneme timing.
     assert captions["heard_share"] >= 0.9
     heard = [abs(w["whisper_start"] - w["speech_start"]) for w in words if w["whisper_start"] is not None]
@@ -56,11 +55,15 @@ def test_manifest_records_inputs_engines_and_stage_times(sample_render):
     assert len(manifest["script"]["sha256"]) == 64 and len(manifest["avatar"]["portrait_sha256"]) == 64
     assert manifest["engines"]["speech"].startswith("kokoro-82m") and manifest["speech"]["voice"] == "kokoro-nezumi"
     assert "tiny.en" in manifest["engines"]["captions"]
-    assert set(manifest["stage_seconds"]) >= {"portrait", "speech", "captions", "animate+export"}
+    assert set(manifest["stage_seconds"]) >= {"script", "portrait", "speech", "captions", "camera", "video"}
     assert manifest["engines"]["animator"] == "portrait-warp 2"
     camera = manifest["animation"]["camera"]
     assert camera["moves"] == ["push-in", "pan-left", "push-in"] and camera["starts"][0] == 0.0
-    assert camera["starts"] == sorted(camera["starts"]) and abs(camera["end"] - manifest["speech"]["duration_s"]) < 0.01
+    # Each paragraph's move starts with its first word (the speech's own times for them).
+    starts = [w["speech_start"] for w in manifest["captions"]["words"]]
+    words = load_script(SAMPLE).words
+    firsts = [starts[0], starts[words.index("Nova")], starts[words.index("Teams")]]
+    assert all(0 <= first - start < 0.3 for first, start in zip(firsts[1:], camera["starts"][1:])), (firsts, camera)
     x0, y0, x1, y1 = manifest["captions"]["box"]
     assert 0 < x0 < x1 < 1080 and 1920 * 0.5 < y0 < y1 <= 1920 * 0.65 + 20  # two lines above the bottom overlay
 
@@ -97,10 +100,11 @@ def test_mouth_moves_during_speech_and_rests_in_pauses(static_render):
 
 
 def test_first_frame_is_the_framed_portrait(static_render, settings):
-    from reel.avatars import load_avatar, prepare_portrait, read_portrait_image
+    from reel.avatars import read_portrait_image
+    from tests.conftest import framed_portrait
 
     result, _ = static_render
-    portrait = prepare_portrait(load_avatar(settings.avatars_dir, "astronaut"), (1080, 1920), settings.cache_dir)
+    portrait = framed_portrait(settings)
     first = read_frames(result.video, [0])[0].astype(np.float32)
     reference = read_portrait_image(portrait.path).astype(np.float32)
     top = slice(0, int(1920 * 0.6))  # above the caption area
@@ -108,10 +112,12 @@ def test_first_frame_is_the_framed_portrait(static_render, settings):
     assert 10 * np.log10(255 ** 2 / mse) > 35  # PSNR; the gap to lossless is H.264 + 4:2:0
 
 
-def test_same_inputs_render_the_same_video(static_render, settings, tmp_path):
+def test_same_inputs_render_the_same_video_from_an_empty_cache(static_render, tmp_path):
+    """Nothing cached: the voice, the framing, the animator and the encoder are all deterministic."""
     from reel.hashing import sha256_file
     from reel.pipeline import render
+    from reel.settings import ReelSettings
 
     result, manifest = static_render
-    again = render(Path(manifest["script"]["path"]), tmp_path / "again", settings)
+    again = render(Path(manifest["script"]["path"]), tmp_path / "again", ReelSettings(cache_dir=tmp_path / "cache"))
     assert sha256_file(again.video) == sha256_file(result.video)

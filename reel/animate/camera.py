@@ -3,9 +3,13 @@ punch-ins on marked phrases."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 
+import cv2
 import numpy as np
+
+from reel.models import CameraPlan
 
 ZOOM_STEP = 0.10  # a push-in or pull-out changes the zoom by this much over its paragraph
 MAX_ZOOM = 1.4
@@ -19,18 +23,6 @@ PUNCH_IN_S, PUNCH_OUT_S = 0.2, 0.5
 class CameraState:
     zoom: float = 1.0
     pan: float = 0.0  # horizontal shift of the picture, share of the width
-
-
-@dataclass(frozen=True)
-class CameraPlan:
-    """What the camera does over a reel: move i runs from ``starts[i]`` to the next start (the last to
-    ``end``); each punch is a (start, end) time span of a marked phrase."""
-
-    moves: list[str]
-    starts: list[float]
-    end: float
-    focus: tuple[float, float]  # the face centre: zooms close in on it
-    punches: list[tuple[float, float]] = field(default_factory=list)
 
 
 def plan_states(moves: list[str]) -> list[CameraState]:
@@ -95,3 +87,17 @@ def _matrix(state: CameraState, width: int, height: int, focus: tuple[float, flo
     tx = float(np.clip(tx, width - z * width, 0.0))  # never reveal an edge
     ty = float(np.clip((1 - z) * fy, height - z * height, 0.0))
     return np.array([[z, 0.0, tx], [0.0, z, ty]], dtype=np.float64)
+
+
+def camera_pass(frames: Iterator[np.ndarray], plan: CameraPlan, fps: int, count: int,
+                size: tuple[int, int]) -> Iterator[np.ndarray]:
+    """The camera's moves applied to any engine's frames (yields a reused buffer where it moves)."""
+    out = None
+    for frame, matrix in zip(frames, camera_matrices(plan, fps, count, size)):
+        if matrix is None:
+            yield frame
+            continue
+        if out is None:
+            out = np.empty_like(frame)
+        cv2.warpAffine(frame, matrix, size, dst=out, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        yield out

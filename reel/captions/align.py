@@ -6,7 +6,7 @@ import difflib
 
 from reel.captions.whisper import HeardWord
 from reel.models import CaptionWord, Word
-from reel.speech.normalize import comparable, spoken_words
+from reel.normalize import comparable, spoken_words
 
 MIN_WORD_S = 0.05
 

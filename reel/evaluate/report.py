@@ -176,7 +176,9 @@ def summarize(s: Series, video: str) -> Evaluation:
 def reference_from_manifest(manifest_path: Path) -> Reference:
     """The portrait and camera plan a render recorded in its manifest.json."""
     from reel import avatars
+    from reel.runner import run_step
     from reel.settings import load_settings
+    from reel.steps import PORTRAIT, portrait_input
 
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -187,11 +189,10 @@ def reference_from_manifest(manifest_path: Path) -> Reference:
                          "render the reel again, or pass --manifest") from error
     settings = load_settings()
     avatar = avatars.load_avatar(settings.avatars_dir, avatar_id)
-    portrait = avatars.prepare_portrait(avatar, size, settings.cache_dir)
+    portrait = run_step(PORTRAIT, portrait_input(avatar, size), settings.cache_dir)
     if portrait.sha256 != framed_sha:
         raise MediaError(f"the avatar '{avatar.id}' changed since {manifest_path} was written: cannot compare")
-    plan = CameraPlan(moves=camera["moves"], starts=camera["starts"], end=camera["end"],
-                      focus=tuple(camera["focus"]), punches=[tuple(p) for p in camera["punches"]])
+    plan = CameraPlan.model_validate(camera)
     box = manifest["captions"].get("box")
     return Reference(avatars.load_portrait_pixels(portrait), plan, tuple(box) if box else None)
 

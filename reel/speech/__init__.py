@@ -1,5 +1,5 @@
 """Speech synthesis: a registry of voices, each served by a speech engine."""
 
-from reel.speech.registry import VOICES, VoiceSpec, get_voice, load_engine, resolve_voice, synthesize
+from reel.speech.registry import SPEECH_ENGINES, VOICES, get_voice, load_voice_engine, resolve_voice
 
-__all__ = ["VOICES", "VoiceSpec", "get_voice", "load_engine", "resolve_voice", "synthesize"]
+__all__ = ["SPEECH_ENGINES", "VOICES", "get_voice", "load_voice_engine", "resolve_voice"]

@@ -9,17 +9,16 @@ take Whisper's timing instead.
 from __future__ import annotations
 
 import wave
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
 from reel.fsutil import atomic_path
 from reel.hashing import sha256_file
-from reel.models import Phone, Script, SpeechTrack, Word, caption_tokens
-from reel.speech.normalize import spoken_words
+from reel.models import Phone, Script, SpeechTrack, SpokenParagraph, Word, caption_tokens
+from reel.normalize import spoken_words
+from reel.speech.base import SpeechEngine, VoiceSpec
 from reel.speech.timing import align_words
 
 LEAD_IN_S = 0.4  # silence before the first word: the reel opens on the still portrait
@@ -28,44 +27,18 @@ PARAGRAPH_PAUSE_S = 0.55
 TAIL_S = 0.6
 
 
-@dataclass
-class Sentence:
-    audio: np.ndarray  # float32 mono in [-1, 1] at the engine's sample rate
-    phones: list[tuple[str, int]]  # (phoneme, samples); empty when the engine cannot time phonemes
-
-
-class SpeechEngine(Protocol):
-    name: str
-    version: str
-    sample_rate: int
-
-    def sentences(self, text: str, rate: float) -> Iterator[Sentence]: ...
-
-    def word_phonemes(self, spoken: str) -> list[str]: ...
-
-
-@dataclass
-class SpokenParagraph:
-    written: list[str]  # caption words as written
-    spoken: list[str]  # what is said for each of them
-
-    @property
-    def text(self) -> str:
-        return " ".join(s for s in self.spoken if s)
-
-
 def spoken_paragraphs(script: Script, lexicon: Mapping[str, str]) -> list[SpokenParagraph]:
     paragraphs = []
     for paragraph in script.paragraphs:
         written = caption_tokens(paragraph.text)
-        paragraphs.append(SpokenParagraph(written, spoken_words(written, lexicon)))
+        paragraphs.append(SpokenParagraph(written=written, spoken=spoken_words(written, lexicon)))
     return paragraphs
 
 
-def compose(engine: SpeechEngine, voice_id: str, script: Script, lexicon: Mapping[str, str],
+def compose(engine: SpeechEngine, voice: VoiceSpec, paragraphs: list[SpokenParagraph], speaking_rate: float,
             out_path: Path) -> SpeechTrack:
-    """Speak the script's paragraphs with ``engine`` and write a mono WAV to ``out_path``."""
-    rate = engine.sample_rate
+    """Speak ``paragraphs`` with ``engine`` in ``voice`` and write a mono WAV to ``out_path``."""
+    rate = engine.sample_rate(voice)
     chunks: list[np.ndarray] = []
     phones: list[Phone] = []
     spans: list[tuple[float, float]] = []
@@ -78,14 +51,13 @@ def compose(engine: SpeechEngine, voice_id: str, script: Script, lexicon: Mappin
         chunks.append(np.zeros(samples, dtype=np.float32))
         cursor += samples
 
-    paragraphs = spoken_paragraphs(script, lexicon)
     pause(LEAD_IN_S)
     for index, paragraph in enumerate(paragraphs):
         if index:
             pause(PARAGRAPH_PAUSE_S - SENTENCE_PAUSE_S)
         paragraph_start = cursor
         sentence_spans.append([])
-        for sentence in engine.sentences(paragraph.text, script.speaking_rate):
+        for sentence in engine.sentences(paragraph.text, speaking_rate, voice):
             at = cursor
             for phoneme, samples in sentence.phones:
                 phones.append(Phone(phoneme=phoneme, start=at / rate, end=(at + samples) / rate))
@@ -101,7 +73,7 @@ def compose(engine: SpeechEngine, voice_id: str, script: Script, lexicon: Mappin
     written = [w for p in paragraphs for w in p.written]
     spoken = [s for p in paragraphs for s in p.spoken]
     if phones:
-        timed = align_words(written, [engine.word_phonemes(s) if s else [] for s in spoken], phones)
+        timed = align_words(written, [engine.word_phonemes(s, voice) if s else [] for s in spoken], phones)
     else:
         timed = [w for p, spans_of_p in zip(paragraphs, sentence_spans)
                  for w in estimate_word_times(p.written, p.spoken, spans_of_p)]
@@ -110,7 +82,7 @@ def compose(engine: SpeechEngine, voice_id: str, script: Script, lexicon: Mappin
         write_wav(tmp, audio, rate)
     return SpeechTrack(
         path=out_path, sample_rate=rate, duration_s=len(audio) / rate, words=timed, phones=phones,
-        engine=f"{engine.name} {engine.version}", voice=voice_id, sha256=sha256_file(out_path),
+        engine=engine.version(), voice=voice.id, sha256=sha256_file(out_path),
         paragraph_spans=spans,
     )
 

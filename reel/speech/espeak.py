@@ -5,6 +5,7 @@ It reports no phoneme timings, so captions take Whisper's timing and the mouth f
 
 from __future__ import annotations
 
+import functools
 import io
 import shutil
 import subprocess
@@ -13,37 +14,55 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from reel.engines import EngineOptions
 from reel.errors import EngineError
-from reel.speech.compose import Sentence
-from reel.speech.registry import VoiceSpec
+from reel.speech.base import Sentence, VoiceSpec
 
 _WORDS_PER_MINUTE = 165
 
 
+class EspeakOptions(EngineOptions):
+    pass
+
+
 class EspeakEngine:
-    name = "espeak-ng"
+    name = "espeak"
+    Options = EspeakOptions
+    install_hint = "apt-get install espeak-ng"
 
-    def __init__(self, spec: VoiceSpec) -> None:
+    def __init__(self, options: EspeakOptions) -> None:
+        self.options = options
         self.program = shutil.which("espeak-ng")
-        if self.program is None:
-            raise EngineError("the espeak fallback voice needs the espeak-ng program: apt-get install espeak-ng")
-        self.spec = spec
-        self.version = subprocess.run([self.program, "--version"], capture_output=True, text=True,
-                                      check=False).stdout.split("Data")[0].strip()
-        self.sample_rate = 22050
+        self._sample_rate = 22050
 
-    def sentences(self, text: str, rate: float) -> Iterator[Sentence]:
+    @classmethod
+    def is_installed(cls) -> bool:
+        return shutil.which("espeak-ng") is not None
+
+    @classmethod
+    @functools.cache
+    def version(cls) -> str:
+        program = shutil.which("espeak-ng")
+        if program is None:
+            return "espeak-ng (not installed)"
+        return subprocess.run([program, "--version"], capture_output=True, text=True,
+                              check=False).stdout.split("Data")[0].strip()
+
+    def sample_rate(self, voice: VoiceSpec) -> int:
+        return self._sample_rate
+
+    def sentences(self, text: str, rate: float, voice: VoiceSpec) -> Iterator[Sentence]:
         # The text goes in on stdin, so a paragraph that starts with "-" is never read as an option.
         result = subprocess.run(
-            [self.program, "-v", self.spec.speaker, "-s", str(round(_WORDS_PER_MINUTE * rate)), "--stdin", "--stdout"],
+            [self.program, "-v", voice.speaker, "-s", str(round(_WORDS_PER_MINUTE * rate)), "--stdin", "--stdout"],
             input=text.encode("utf-8"), capture_output=True, check=False,
         )
         if result.returncode != 0 or not result.stdout:
             raise EngineError(f"espeak-ng failed: {result.stderr.decode(errors='replace').strip()[:200]}")
         with wave.open(io.BytesIO(result.stdout)) as wav:
-            self.sample_rate = wav.getframerate()
+            self._sample_rate = wav.getframerate()
             pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
         yield Sentence(pcm.astype(np.float32) / 32768.0, [])
 
-    def word_phonemes(self, spoken: str) -> list[str]:
+    def word_phonemes(self, spoken: str, voice: VoiceSpec) -> list[str]:
         return []

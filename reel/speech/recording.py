@@ -8,8 +8,6 @@ the render instead of producing captions that drift away from the voice.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,55 +16,33 @@ from reel.captions.align import align_to_script
 from reel.captions.whisper import HeardWord, transcribe_words
 from reel.errors import ScriptError
 from reel.fsutil import atomic_path
-from reel.hashing import sha256_file, sha256_text
+from reel.hashing import sha256_file
 from reel.media.audio import read_audio
-from reel.models import CaptionWord, Script, SpeechTrack, Word
-from reel.speech.compose import spoken_paragraphs, write_wav
+from reel.models import CaptionWord, MatchReport, SpeechTrack, SpokenParagraph, Word
+from reel.speech.compose import write_wav
 from reel.speech.timing import fill_gaps
 
 SAMPLE_RATE = 44100
 MAX_UNMATCHED_SHARE = 0.25  # more script words than this unheard: the recording is not this script
-RECORDING_VERSION = "1"
 
 
-@dataclass(frozen=True)
-class MatchReport:
-    script_words: int
-    unmatched: list[str]  # script words Whisper did not hear, in order
-    unmatched_share: float
-
-    def summary(self) -> str:
-        shown = ", ".join(w.strip(".,;:!?\"'") for w in self.unmatched[:8]) + (" ..." if len(self.unmatched) > 8 else "")
-        return f"{self.unmatched_share:.0%} of {self.script_words} script words not heard" + \
-            (f" ({shown})" if shown else "")
-
-
-def recording_key(script: Script, recording: Path, lexicon: Mapping[str, str], language: str) -> str:
-    return sha256_text(sha256_file(recording), language, *(p.text for p in spoken_paragraphs(script, lexicon)),
-                       RECORDING_VERSION)[:24]
-
-
-def speech_from_recording(script: Script, recording: Path, cache_dir: Path, lexicon: Mapping[str, str] | None = None,
-                          language: str = "en") -> tuple[SpeechTrack, MatchReport]:
-    """The recording as a SpeechTrack whose words carry Whisper's timing, and how well it matched."""
-    lexicon = lexicon or {}
+def speech_from_recording(paragraphs: list[SpokenParagraph], recording: Path, wav: Path,
+                          language: str = "en") -> SpeechTrack:
+    """The recording decoded into ``wav``, as a SpeechTrack whose words carry Whisper's timing and whose
+    match report says how well it matched the script."""
     if not recording.is_file():
         raise ScriptError(f"voiceover recording not found: {recording} (check 'recording' in the script)")
     audio = read_audio(recording, SAMPLE_RATE)
     if len(audio) < SAMPLE_RATE // 2 or float(np.abs(audio).max(initial=0)) < 1e-3:
         raise ScriptError(f"voiceover recording {recording} is silent or shorter than half a second")
-    # Decoding and hearing take a second or two, so only the decoded WAV is kept (the render reads it).
-    wav = cache_dir / "speech" / f"rec-{recording_key(script, recording, lexicon, language)}.wav"
-    wav.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(wav) as tmp:
         write_wav(tmp, audio, SAMPLE_RATE)
 
-    paragraphs = spoken_paragraphs(script, lexicon)
     estimate = [Word(text=w, start=0.0, end=0.0, spoken=s) for p in paragraphs for w, s in zip(p.written, p.spoken)]
     heard = transcribe_words(wav, language)
     aligned = align_to_script(estimate, heard, use_speech_timing=False)
     missed = [w.text for w in aligned if w.whisper_start is None]
-    report = MatchReport(len(aligned), missed, len(missed) / max(1, len(aligned)))
+    report = MatchReport(script_words=len(aligned), unmatched=missed, unmatched_share=len(missed) / max(1, len(aligned)))
     if report.unmatched_share > MAX_UNMATCHED_SHARE:
         raise ScriptError(f"voiceover {recording.name} does not match the script: {report.summary()}; "
                           "upload the recording of this script or fix the script's text")
@@ -76,10 +52,9 @@ def speech_from_recording(script: Script, recording: Path, cache_dir: Path, lexi
         block = words[at:at + len(paragraph.written)]
         at += len(paragraph.written)
         spans.append((block[0].start, block[-1].end) if block else (0.0, 0.0))
-    track = SpeechTrack(path=wav, sample_rate=SAMPLE_RATE, duration_s=len(audio) / SAMPLE_RATE, words=words,
-                        phones=[], engine=f"recording {recording.name}", voice="recording",
-                        sha256=sha256_file(wav), paragraph_spans=spans)
-    return track, report
+    return SpeechTrack(path=wav, sample_rate=SAMPLE_RATE, duration_s=len(audio) / SAMPLE_RATE, words=words,
+                       phones=[], engine=f"recording {recording.name}", voice="recording",
+                       sha256=sha256_file(wav), paragraph_spans=spans, match=report)
 
 
 def _timed_words(estimate: list[Word], aligned: list[CaptionWord], heard: list[HeardWord],
