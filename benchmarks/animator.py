@@ -1,11 +1,11 @@
-"""Benchmark the animator alone: frames per second at the output size, no encoder.
+"""Benchmark the animation alone: frames per second at the output size, no encoder.
 
     .venv/bin/python benchmarks/animator.py [--runs 3] [--script assets/scripts/meet-nova.md]
 
-Speech and portrait come from the cache (or are made once, untimed); each run then animates the
-whole reel, camera moves and head motion included, and drops the frames. Prints each run and the
-median; the speed the product needs is the reel's frame rate (30 fps), since the encoder runs
-beside it.
+Portrait, speech, captions and camera plan come from the cache (or are made once, untimed); each
+run then makes every frame of the reel (the animator, the face pass and the camera pass, as the
+video step does) and drops them. Prints each run and the median; the speed the product needs is
+the reel's frame rate (30 fps), since the encoder runs beside it.
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ import statistics
 import time
 from pathlib import Path
 
-from reel import avatars
-from reel.animate import frame_count, load_animator
-from reel.pipeline import camera_plan
-from reel.script import load_script
+from reel.animate import frame_count
+from reel.plan import plan_render
+from reel.runner import LocalRunner
 from reel.settings import load_settings
-from reel.speech import synthesize
+from reel.steps import STEPS, VIDEO, frame_stream
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,20 +31,18 @@ def main() -> None:
     parser.add_argument("--script", type=Path, default=ROOT / "assets" / "scripts" / "meet-nova.md")
     args = parser.parse_args()
     settings = load_settings()
-    script = load_script(args.script)
-    avatar = avatars.load_avatar(settings.avatars_dir, script.avatar)
-    portrait = avatars.prepare_portrait(avatar, (settings.width, settings.height), settings.cache_dir)
-    speech = synthesize(script, script.voice or avatar.voice, settings.cache_dir)
-    base = avatars.load_portrait_pixels(portrait)
-    frames = frame_count(speech.duration_s, settings.fps)
-    camera = camera_plan(script, speech, portrait)
-    animator = load_animator(settings.animator)
-    print(f"{settings.animator}: {frames} frames of {settings.width}x{settings.height}, "
+    plan = plan_render(args.script, settings, allow_unapproved=True)
+    runner, done = LocalRunner(settings.cache_dir), {}
+    for step in STEPS[:-1]:
+        done[step.name] = runner(step, step.prepare(plan, settings, done), lambda d, t: None)
+    inputs = VIDEO.prepare(plan, settings, done)
+    frames = frame_count(inputs.speech.duration_s, settings.fps)
+    print(f"{plan.animator}: {frames} frames of {settings.width}x{settings.height}, "
           f"{len(os.sched_getaffinity(0))} CPU cores")
     rates = []
     for run in range(args.runs):
         started = time.perf_counter()
-        for _ in animator.frames(base, portrait, speech, camera, settings.fps, frames, settings.seed):
+        for _ in frame_stream(inputs):
             pass
         seconds = time.perf_counter() - started
         rates.append(frames / seconds)

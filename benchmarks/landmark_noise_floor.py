@@ -25,15 +25,14 @@ import cv2
 import numpy as np
 
 from reel import avatars
-from reel.animate.camera import CameraPlan
-from reel.animate.portrait_warp import PortraitWarpAnimator
 from reel.evaluate import metrics
 from reel.evaluate.report import Series, measure
 from reel.media import ffmpeg
-from reel.pipeline import camera_plan
-from reel.script import load_script
+from reel.models import CameraPlan
+from reel.plan import plan_render
+from reel.runner import LocalRunner, run_step
 from reel.settings import load_settings
-from reel.speech import synthesize
+from reel.steps import PORTRAIT, STEPS, VIDEO, frame_stream, portrait_input
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,15 +67,21 @@ def rigid_case(base: np.ndarray, center, seconds: float, folder: Path, settings)
     return measure(video, silence)
 
 
-def face_only_case(base: np.ndarray, portrait, folder: Path, settings) -> Series:
-    script = load_script(ROOT / "assets" / "scripts" / "meet-nova.md")
-    speech = synthesize(script, "joe", settings.cache_dir)
-    plan = camera_plan(script, speech, portrait)
-    still = CameraPlan(moves=["static"] * len(plan.moves), starts=plan.starts, end=plan.end, focus=plan.focus)
-    count = round(speech.duration_s * settings.fps)
-    frames = PortraitWarpAnimator(head_motion=False).frames(base, portrait, speech, still, settings.fps, count, settings.seed)
+def face_only_case(folder: Path, settings) -> Series:
+    """The sample with the portrait warp's head motion and the camera off: only the face moves."""
+    plan = plan_render(ROOT / "assets" / "scripts" / "meet-nova.md", settings)
+    plan.voice = "joe"
+    runner, done = LocalRunner(settings.cache_dir), {}
+    for step in STEPS[:-1]:
+        done[step.name] = runner(step, step.prepare(plan, settings, done), lambda d, t: None)
+    inputs = VIDEO.prepare(plan, settings, done)
+    camera = done["camera"]
+    still = CameraPlan(moves=["static"] * len(camera.moves), starts=camera.starts, end=camera.end, focus=camera.focus)
+    inputs = inputs.model_copy(update={"camera": still, "animator": inputs.animator.model_copy(
+        update={"name": "portrait-warp", "options": {"head_motion": False}})})
+    speech = done["speech"]
     video = folder / "face-only.mp4"
-    encode(frames, count, speech.path, video, settings)
+    encode(frame_stream(inputs), round(speech.duration_s * settings.fps), speech.path, video, settings)
     return measure(video, speech.path)
 
 
@@ -97,14 +102,14 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings()
     avatar = avatars.load_avatar(settings.avatars_dir, "astronaut")
-    portrait = avatars.prepare_portrait(avatar, (settings.width, settings.height), settings.cache_dir)
+    portrait = run_step(PORTRAIT, portrait_input(avatar, (settings.width, settings.height)), settings.cache_dir)
     base = avatars.load_portrait_pixels(portrait)
     box = portrait.face_box
     with tempfile.TemporaryDirectory() as folder:
         report("rigid motion", rigid_case(base, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), args.seconds,
                                           Path(folder), settings))
         report("face only (mouth and eyes move, head and camera still)",
-               face_only_case(base, portrait, Path(folder), settings))
+               face_only_case(Path(folder), settings))
 
 
 if __name__ == "__main__":

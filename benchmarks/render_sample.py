@@ -86,8 +86,7 @@ def main() -> None:
     print(f"{'stage':<16}{'seconds':>9}{'x real time':>13}{'share':>8}")
     for stage in runs[0]["stages"]:
         seconds = statistics.median(r["stages"][stage] for r in runs)
-        note = "  (part of animate+export)" if stage == "animate" else ""
-        print(f"{stage:<16}{seconds:>9.2f}{seconds / reel_s:>13.3f}{seconds / wall:>8.0%}{note}")
+        print(f"{stage:<16}{seconds:>9.2f}{seconds / reel_s:>13.3f}{seconds / wall:>8.0%}")
     print(f"{'end-to-end':<16}{wall:>9.2f}{wall / reel_s:>13.3f}{1:>8.0%}")
     print(f"peak memory (RSS): render process {statistics.median(r['peak_rss_mb'] for r in runs):.0f} MB, "
           f"largest ffmpeg process {statistics.median(r['peak_ffmpeg_rss_mb'] for r in runs):.0f} MB")

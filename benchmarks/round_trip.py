@@ -58,11 +58,12 @@ def measure(voice: str, out: Path) -> dict:
     from reel.media.probe import measure_loudness
     from reel.models import Script, Word
     from reel.settings import PROJECT_ROOT
-    from reel.speech import synthesize
+    from reel.runner import run_step
+    from reel.steps import SPEECH, speech_input
     from reel.templates import load_caption_style
 
     script = Script(id="round-trip", title="Round trip", avatar="astronaut", voiceover="\n\n".join(SENTENCES))
-    speech = synthesize(script, voice, out / "cache", LEXICON)
+    speech = run_step(SPEECH, speech_input(script, voice, LEXICON), out / "cache")
     heard = transcribe_words(speech.path)
     # 1. Recovery of the normalized words.
     spoken = [Word(text=s, start=0, end=0, spoken=s) for w in speech.words for s in (w.spoken or w.text).split()]

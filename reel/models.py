@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WrapSerializer, field_validator, model_validator
 
 Camera = Literal["static", "push-in", "pull-out", "pan-left", "pan-right"]
 CAMERA_MOVES: tuple[str, ...] = Camera.__args__  # type: ignore[attr-defined]
@@ -15,6 +15,15 @@ ApprovalStatus = Literal["draft", "submitted", "approved", "rejected"]
 
 # Speaking rate used to estimate a script's length before it is synthesised (about 155 wpm).
 WORDS_PER_SECOND = 2.6
+
+
+def _location(path: Path, handler, info) -> Any:
+    """Where a file lies is no part of a cache key: what it holds is (a sha256 beside it)."""
+    return None if info.context and info.context.get("cache_key") else handler(path)
+
+
+# A file an artifact points to: serialized as usual, left out of cache keys.
+StoredPath = Annotated[Path, WrapSerializer(_location)]
 
 
 class Approval(BaseModel):
@@ -184,7 +193,7 @@ class Portrait(BaseModel):
     """The avatar's portrait framed to the output size, with its face landmarks in that frame."""
 
     avatar_id: str
-    path: Path  # framed RGB image, width x height
+    path: StoredPath  # framed RGB image, width x height
     width: int
     height: int
     landmarks: list[tuple[float, float]]  # 468 MediaPipe face-mesh points, framed pixel coordinates
@@ -229,7 +238,7 @@ class MatchReport(BaseModel):
 
 
 class SpeechTrack(BaseModel):
-    path: Path  # mono 16-bit WAV
+    path: StoredPath  # mono 16-bit WAV
     sample_rate: int
     duration_s: float
     words: list[Word]  # the script's caption words, timed by the speech engine
@@ -251,14 +260,15 @@ class CaptionWord(BaseModel):
 
 
 class Captions(BaseModel):
-    path: Path  # ASS file
+    path: StoredPath  # ASS file
     style: str
     words: list[CaptionWord]
     events: list[tuple[float, float, str]]  # (start, end, text) of each caption shown
     timing_source: str  # "speech-engine" (phoneme-exact) or "whisper"
     box: tuple[int, int, int, int]  # x0, y0, x1, y1: the area captions can cover
     whisper_model: str
-    fonts_dir: Path  # where libass finds the style's font
+    fonts_dir: StoredPath  # where libass finds the style's font
+    font: str  # the font package and its version
     sha256: str
 
 
@@ -278,6 +288,6 @@ class CameraPlan(BaseModel):
 class Video(BaseModel):
     """The encoded reel: animated frames, burnt-in captions and normalized speech."""
 
-    path: Path  # MP4
+    path: StoredPath  # MP4
     frames: int
     sha256: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reel.errors import ReelError
@@ -19,10 +19,10 @@ class ReelSettings(BaseSettings):
     assets_dir: Path = PROJECT_ROOT / "assets"
     templates_dir: Path = PROJECT_ROOT / "templates"
     cache_dir: Path = Field(default_factory=lambda: Path.home() / ".cache" / "reel")
-    width: int = 1080
-    height: int = 1920
-    fps: int = 30
-    animator: str = "portrait-warp"
+    width: int = Field(default=1080, ge=64, le=4096, multiple_of=2)  # H.264 4:2:0 needs even sizes
+    height: int = Field(default=1920, ge=64, le=4096, multiple_of=2)
+    fps: int = Field(default=30, ge=1, le=120)
+    animator: str = "portrait-warp"  # a script's `animator:` overrides it; options: REEL_<ANIMATOR>_<OPTION>
     seed: int = 0
     # Loudness target of the exported audio (EBU R128 integrated loudness and true peak).
     loudness_lufs: float = -14.0
@@ -30,6 +30,15 @@ class ReelSettings(BaseSettings):
     # ultrafast is excluded: it cannot produce the H.264 High profile the platforms expect.
     x264_preset: Literal["superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"] = "veryfast"
     x264_crf: int = Field(default=20, ge=0, le=51)
+
+    @field_validator("animator")
+    @classmethod
+    def _known_animator(cls, name: str) -> str:
+        from reel.animate.registry import ANIMATORS
+
+        if name not in ANIMATORS.names():
+            raise ValueError(f"unknown animator '{name}'; valid animators: {', '.join(ANIMATORS.names())}")
+        return name
 
     @property
     def avatars_dir(self) -> Path:
@@ -43,4 +52,4 @@ def load_settings() -> ReelSettings:
     except ValidationError as error:
         problem = error.errors()[0]
         name = "REEL_" + "_".join(str(part) for part in problem["loc"]).upper()
-        raise ReelError(f"setting {name} is invalid: {problem['msg']}") from error
+        raise ReelError(f"setting {name} is invalid: {problem['msg'].removeprefix('Value error, ')}") from error

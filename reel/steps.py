@@ -35,7 +35,8 @@ from reel.hashing import sha256_file, sha256_text
 from reel.media import ffmpeg
 from reel.media.audio import read_audio
 from reel.media.loudness import normalizing_filter
-from reel.models import Avatar, CameraPlan, Captions, Portrait, Script, SpeechTrack, SpokenParagraph, Video
+from reel.models import (Avatar, CameraPlan, Captions, Portrait, Script, SpeechTrack, SpokenParagraph, StoredPath,
+                         Video)
 from reel.plan import RenderPlan
 from reel.settings import ReelSettings
 from reel.speech import SPEECH_ENGINES, get_voice
@@ -58,7 +59,7 @@ class Step(Generic[In, Out]):
     device: Callable[[In], str] = lambda inputs: "cpu"
 
     def key(self, inputs: In) -> str:
-        return sha256_text(self.name, self.version, inputs.model_dump_json())[:32]
+        return sha256_text(self.name, self.version, inputs.model_dump_json(context={"cache_key": True}))[:32]
 
 
 class EngineChoice(BaseModel):
@@ -72,7 +73,7 @@ class EngineChoice(BaseModel):
 
 class PortraitInput(BaseModel):
     avatar_id: str
-    portrait: Path
+    portrait: StoredPath
     portrait_sha256: str
     size: tuple[int, int]
     face_model: str
@@ -95,7 +96,8 @@ def _frame_portrait(inputs: PortraitInput, files: Path, progress: Progress) -> P
 # -- speech ------------------------------------------------------------------------------------
 
 class RecordingChoice(BaseModel):
-    path: Path
+    path: StoredPath
+    name: str  # the speech names its recording
     sha256: str
     whisper: str
 
@@ -116,7 +118,8 @@ def speech_input(script: Script, voice: str, lexicon: Mapping[str, str], recordi
     """What ``voice`` (or the uploaded ``recording``) needs to speak ``script``."""
     engine = choice = None
     if recording is not None:
-        choice = RecordingChoice(path=recording, sha256=sha256_file(recording), whisper=whisper_version(script.language))
+        choice = RecordingChoice(path=recording, name=recording.name, sha256=sha256_file(recording),
+                                 whisper=whisper_version(script.language))
     else:
         spec = get_voice(voice)
         options = SPEECH_ENGINES.options(spec.engine)
@@ -168,7 +171,7 @@ def _caption(inputs: CaptionsInput, files: Path, progress: Progress) -> Captions
     return Captions(path=path, style=style.id, words=words, events=events,
                     box=caption_box(style, inputs.platform, inputs.size),
                     timing_source="speech-engine" if speech.phones else "whisper", whisper_model=inputs.whisper,
-                    fonts_dir=style.font.directory(), sha256=sha256_file(path))
+                    fonts_dir=style.font.directory(), font=inputs.font, sha256=sha256_file(path))
 
 
 # -- camera ------------------------------------------------------------------------------------
@@ -227,16 +230,24 @@ def _video_input(plan: RenderPlan, settings: ReelSettings, done: dict) -> VideoI
                       camera=done["camera"], animator=animator, seed=settings.seed, encode=encode)
 
 
-def _render_video(inputs: VideoInput, files: Path, progress: Progress) -> Video:
-    """Animator -> face pass -> camera pass -> ffmpeg (captions burnt in, loudness normalized)."""
-    portrait, speech, encode = inputs.portrait, inputs.speech, inputs.encode
-    size, frames = (portrait.width, portrait.height), frame_count(speech.duration_s, encode.fps)
+def frame_stream(inputs: VideoInput) -> Iterator[np.ndarray]:
+    """The reel's frames: the animator's, shaped by the face pass where the engine runs it, then moved
+    by the camera pass."""
+    portrait, speech, fps = inputs.portrait, inputs.speech, inputs.encode.fps
+    frames = frame_count(speech.duration_s, fps)
     audio = read_audio(speech.path, AUDIO_RATE)
     job = AnimationJob(portrait=portrait, base=avatars.load_portrait_pixels(portrait), speech=speech, audio=audio,
-                       fps=encode.fps, frames=frames, seed=inputs.seed,
-                       face=FacePass(portrait, speech, audio, AUDIO_RATE, encode.fps, frames, inputs.seed))
+                       fps=fps, frames=frames, seed=inputs.seed,
+                       face=FacePass(portrait, speech, audio, AUDIO_RATE, fps, frames, inputs.seed))
     animator = ANIMATORS.load(inputs.animator.name, inputs.animator.options)
-    stream = camera_pass(animator.frames(job), inputs.camera, encode.fps, frames, size)
+    return camera_pass(animator.frames(job), inputs.camera, fps, frames, (portrait.width, portrait.height))
+
+
+def _render_video(inputs: VideoInput, files: Path, progress: Progress) -> Video:
+    """The frame stream -> ffmpeg (captions burnt in, loudness normalized)."""
+    portrait, speech, encode = inputs.portrait, inputs.speech, inputs.encode
+    size, frames = (portrait.width, portrait.height), frame_count(speech.duration_s, encode.fps)
+    stream = frame_stream(inputs)
     path = files.with_suffix(".mp4")
     with atomic_path(path) as tmp:
         argv = ffmpeg.encode_argv(

@@ -74,7 +74,9 @@ def test_produce_reel_renders_an_approved_script_and_reruns_from_cache(tmp_path)
     outcome = state.result()
     assert outcome.status == "rendered" and Path(outcome.video).is_file()
     manifest = json.loads(Path(outcome.manifest).read_text())
-    assert manifest["review"]["status"] == "approved" and manifest["reel"]["width"] == 1080
+    # Approved in its file: no review happened, so none is recorded (as with `reel render`).
+    assert manifest["review"] is None and manifest["script"]["approval"]["status"] == "approved"
+    assert manifest["reel"]["width"] == 1080
     assert {"script-mouth-check", "reel-mouth-check", "captions-mouth-check", "frames-mouth-check"} <= _artifact_keys()
     first = _task_states(state.state_details.flow_run_id)
     assert {first[name] for name in ("portrait", "speech", "captions", "camera", "video")} <= {"Completed", "Cached"}
