@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 from pathlib import Path
 from typing import Literal
 
@@ -65,13 +66,15 @@ def render_script(path: str, out_root: str, review_deployment: str) -> BatchRow:
     instead of stopping the batch."""
     name = Path(path).stem
     try:
+        started = time.perf_counter()
         script = load_script(Path(path))
         name = script.id
         if not script.is_approved:
             return BatchRow(reel=name, status="awaiting review", error=request_review(path, review_deployment))
         settings = load_settings()
         plan = plan_script(script, Path(path), settings)
-        result = render_plan(plan, Path(out_root) / script.id, settings, runner=PrefectRunner(settings.cache_dir))
+        result = render_plan(plan, Path(out_root) / script.id, settings, seconds={"script": time.perf_counter() - started},
+                             runner=PrefectRunner(settings.cache_dir))
         return BatchRow(reel=name, status="rendered", duration_s=round(result.duration_s, 2), output=str(result.video))
     except ReelError as error:
         return BatchRow(reel=name, status="failed", error=str(error))

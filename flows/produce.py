@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import time
 from pathlib import Path
 from typing import Literal
 
@@ -81,7 +82,9 @@ def produce_reel(request: ReelRequest, out_root: str = "out", review_timeout_s: 
     """Review (when needed) -> the render steps, each a cached task -> publish."""
     logger = get_run_logger()
     settings = load_settings()
+    started = time.perf_counter()
     plan = plan_request(request)
+    planned = {"script": time.perf_counter() - started}
     out_dir = Path(out_root) / plan.script.id
     create_markdown_artifact(key=f"script-{plan.script.id}", markdown=review_description(plan),
                              description=f"Script '{plan.script.id}' as submitted")
@@ -99,7 +102,8 @@ def produce_reel(request: ReelRequest, out_root: str = "out", review_timeout_s: 
         logger.info("approved by %s", decision.reviewer)
         review = _review_record(plan)
 
-    result = render_plan(plan, out_dir, settings, runner=PrefectRunner(settings.cache_dir), review=review)
+    result = render_plan(plan, out_dir, settings, seconds=planned, runner=PrefectRunner(settings.cache_dir),
+                         review=review)
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     _report(plan, result.video, result.manifest, manifest)
     return ReelOutcome(script_id=plan.script.id, status="rendered", video=str(result.video),

@@ -72,6 +72,7 @@ def sample_evaluation(sample_render, tmp_path_factory):
     return evaluation, out
 
 
+@pytest.mark.slow  # measures every frame of the 39 s sample: about a minute on 2 cores
 def test_sample_reel_meets_the_animation_acceptance(sample_evaluation):
     evaluation, _ = sample_evaluation
     assert evaluation.face_found_share == 1.0
@@ -87,6 +88,7 @@ def test_sample_reel_meets_the_animation_acceptance(sample_evaluation):
     assert evaluation.passed
 
 
+@pytest.mark.slow
 def test_contact_sheet_shows_speech_pauses_and_blinks(sample_evaluation):
     import cv2
 

@@ -66,8 +66,11 @@ def _wait_until_paused(request_id: str, timeout: float = 120.0):
     raise AssertionError(f"no paused run for {request_id}")
 
 
-def test_produce_reel_renders_an_approved_script_and_reruns_from_cache(tmp_path):
+def test_produce_reel_renders_an_approved_script_and_reruns_from_cache(tmp_path, monkeypatch):
+    import reel.steps
     from flows.produce import ReelRequest, produce_reel
+    from reel.animate.portrait_warp import PortraitWarpAnimator
+    from reel.speech.kokoro import KokoroEngine
 
     script = write(tmp_path / "mouth-check.md", STATIC_SCRIPT)
     state = produce_reel(ReelRequest(script_path=str(script)), out_root=str(tmp_path / "out"), return_state=True)
@@ -81,6 +84,12 @@ def test_produce_reel_renders_an_approved_script_and_reruns_from_cache(tmp_path)
     first = _task_states(state.state_details.flow_run_id)
     assert {first[name] for name in ("portrait", "speech", "captions", "camera", "video")} <= {"Completed", "Cached"}
 
+    def never(*args, **kwargs):
+        raise AssertionError("an engine ran again")
+
+    for owner, name in ((KokoroEngine, "sentences"), (PortraitWarpAnimator, "frames"),
+                        (reel.steps, "transcribe_words"), (reel.steps.avatars, "prepare_portrait")):
+        monkeypatch.setattr(owner, name, never)
     again = produce_reel(ReelRequest(script_path=str(script)), out_root=str(tmp_path / "again"), return_state=True)
     states = _task_states(again.state_details.flow_run_id)
     assert all(states[name] == "Cached" for name in ("portrait", "speech", "captions", "camera", "video")), states
@@ -151,7 +160,12 @@ def _batch_folder(tmp_path: Path) -> Path:
 def test_weekly_batch_isolates_a_broken_script_and_summarises(tmp_path):
     from flows.batch import weekly_batch
 
-    rows = weekly_batch(source=str(_batch_folder(tmp_path)), out_root=str(tmp_path / "out"), max_parallel=2)
+    state = weekly_batch(source=str(_batch_folder(tmp_path)), out_root=str(tmp_path / "out"), max_parallel=2,
+                         return_state=True)
+    rows = state.result()
+    # Each reel renders through the cached step tasks, as produce-reel does.
+    assert {"render-script", "portrait", "speech", "captions", "camera", "video"} <= set(
+        _task_states(state.state_details.flow_run_id))
     by_reel = {row.reel: row for row in rows}
     assert by_reel["mouth-check"].status == "rendered" and Path(by_reel["mouth-check"].output).is_file()
     assert by_reel["second-reel"].status == "rendered" and by_reel["second-reel"].duration_s > 3
@@ -182,3 +196,23 @@ def test_weekly_batch_runs_on_a_local_dask_cluster(tmp_path):
     runner = DaskTaskRunner(cluster_kwargs={"n_workers": 2, "processes": False, "threads_per_worker": 1})
     rows = weekly_batch.with_options(task_runner=runner)(source=str(folder), out_root=str(tmp_path / "out"))
     assert sorted((row.reel, row.status) for row in rows) == [("broken", "failed"), ("mouth-check", "rendered")]
+
+
+def test_produce_reel_and_reel_render_make_the_same_reel_with_a_new_animator(tmp_path):
+    """The stub animator (one file and one registry line) through both entry points: the same MP4 and
+    manifests equal but for the times."""
+    from flows.produce import ReelRequest, produce_reel
+    from reel.cli import main
+    from reel.hashing import sha256_file
+    from tests.test_pipeline import script_file
+
+    script = script_file(tmp_path, "One list of steps for every entry point.", id="both-ways")
+    assert main(["render", str(script), "--out", str(tmp_path / "cli")]) == 0
+    outcome = produce_reel(ReelRequest(script_path=str(script)), out_root=str(tmp_path / "flow"))
+    assert sha256_file(Path(outcome.video)) == sha256_file(tmp_path / "cli" / "reel.mp4")
+    manifests = [json.loads(path.read_text()) for path in (tmp_path / "cli" / "manifest.json", Path(outcome.manifest))]
+    for manifest in manifests:
+        assert set(manifest["stage_seconds"]) == {"script", "portrait", "speech", "captions", "camera", "video"}
+        del manifest["created_at"], manifest["stage_seconds"]
+    assert manifests[0] == manifests[1]
+    assert manifests[0]["animation"]["animator"] == "still"
