@@ -57,8 +57,8 @@ def measure(voice: str, out: Path) -> dict:
     from reel.media.audio import read_audio
     from reel.media.probe import measure_loudness
     from reel.models import Script, Word
-    from reel.settings import PROJECT_ROOT
     from reel.runner import run_step
+    from reel.settings import PROJECT_ROOT
     from reel.steps import SPEECH, speech_input
     from reel.templates import load_caption_style
 

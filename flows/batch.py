@@ -13,9 +13,9 @@ from prefect.artifacts import create_table_artifact
 from prefect.futures import as_completed
 from pydantic import BaseModel
 
+from flows.stages import PrefectRunner
 from reel.errors import ReelError
 from reel.fsutil import write_text_atomic
-from flows.stages import PrefectRunner
 from reel.pipeline import render_plan
 from reel.plan import plan_script
 from reel.script import load_script
@@ -73,7 +73,8 @@ def render_script(path: str, out_root: str, review_deployment: str) -> BatchRow:
             return BatchRow(reel=name, status="awaiting review", error=request_review(path, review_deployment))
         settings = load_settings()
         plan = plan_script(script, Path(path), settings)
-        result = render_plan(plan, Path(out_root) / script.id, settings, seconds={"script": time.perf_counter() - started},
+        planned = {"script": time.perf_counter() - started}
+        result = render_plan(plan, Path(out_root) / script.id, settings, seconds=planned,
                              runner=PrefectRunner(settings.cache_dir))
         return BatchRow(reel=name, status="rendered", duration_s=round(result.duration_s, 2), output=str(result.video))
     except ReelError as error:

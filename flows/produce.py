@@ -43,7 +43,7 @@ _FORM_FIELDS = {
     "caption_style": (None, "empty: the avatar's style"),
     "camera": ("push-in", "the camera move of paragraphs that name none"),
     "speaking_rate": (1.0, "1.2 speaks 20 % faster than the voice"),
-    "animator": (None, f"empty: the server's default (REEL_ANIMATOR); one of {', '.join(ANIMATORS.names())}"),
+    "animator": (None, "empty: the server's default (REEL_ANIMATOR)"),
 }
 
 
@@ -62,6 +62,7 @@ def _request_model() -> type[BaseModel]:
         fields[name] = (info.annotation, info)
     platforms = tuple(list_names(load_settings().templates_dir, "platforms"))
     fields["platform"] = (Literal[platforms], Field(default="reels" if "reels" in platforms else platforms[0]))
+    fields["animator"] = (Literal[tuple(ANIMATORS.names())] | None, fields["animator"][1])
     return create_model("ReelRequest", __module__=__name__, **fields)
 
 

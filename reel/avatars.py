@@ -16,6 +16,7 @@ from reel.fsutil import atomic_path
 from reel.hashing import sha256_file
 from reel.models import Avatar, Portrait
 
+
 def list_avatar_ids(avatars_dir: Path) -> list[str]:
     return sorted(p.parent.name for p in avatars_dir.glob("*/avatar.yaml"))
 

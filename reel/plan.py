@@ -37,7 +37,8 @@ def plan_render(script_path: Path, settings: ReelSettings, allow_unapproved: boo
     return plan_script(load_script(script_path), script_path, settings, allow_unapproved)
 
 
-def plan_script(script: Script, script_path: Path, settings: ReelSettings, allow_unapproved: bool = False) -> RenderPlan:
+def plan_script(script: Script, script_path: Path, settings: ReelSettings,
+                allow_unapproved: bool = False) -> RenderPlan:
     """Check a script's approval, length, avatar, voice, caption style, platform and animator."""
     require_approved(script, allow_unapproved)
     platform = templates.load_platform(settings.templates_dir, script.platform)

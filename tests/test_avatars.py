@@ -3,14 +3,14 @@ import numpy as np
 import pytest
 
 from reel.avatars import list_avatar_ids, load_avatar, prepare_portrait, read_portrait_image
-from reel.runner import LocalRunner
-from reel.steps import PORTRAIT, portrait_input
-from tests.conftest import framed_portrait
 from reel.errors import AvatarError
 from reel.faces import load_face_mesh
 from reel.faces.framing import FACE_CENTER_HEIGHT
 from reel.faces.landmarks import CHIN, LOWER_INNER_LIP, UPPER_INNER_LIP
+from reel.runner import LocalRunner
 from reel.settings import PROJECT_ROOT
+from reel.steps import PORTRAIT, portrait_input
+from tests.conftest import framed_portrait
 
 AVATARS = PROJECT_ROOT / "assets" / "avatars"
 

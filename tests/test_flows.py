@@ -67,7 +67,8 @@ def _wait_until_paused(request_id: str, timeout: float = 120.0):
 
 
 def test_produce_reel_renders_an_approved_script_and_reruns_from_cache(tmp_path, monkeypatch):
-    import reel.steps
+    import reel.avatars
+    import reel.steps.captions
     from flows.produce import ReelRequest, produce_reel
     from reel.animate.portrait_warp import PortraitWarpAnimator
     from reel.speech.kokoro import KokoroEngine
@@ -88,7 +89,7 @@ def test_produce_reel_renders_an_approved_script_and_reruns_from_cache(tmp_path,
         raise AssertionError("an engine ran again")
 
     for owner, name in ((KokoroEngine, "sentences"), (PortraitWarpAnimator, "frames"),
-                        (reel.steps, "transcribe_words"), (reel.steps.avatars, "prepare_portrait")):
+                        (reel.steps.captions, "transcribe_words"), (reel.avatars, "prepare_portrait")):
         monkeypatch.setattr(owner, name, never)
     again = produce_reel(ReelRequest(script_path=str(script)), out_root=str(tmp_path / "again"), return_state=True)
     states = _task_states(again.state_details.flow_run_id)

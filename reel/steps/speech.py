@@ -1,0 +1,70 @@
+"""Step 2: the script spoken by its voice (or its uploaded recording), every written word timed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from reel.captions.whisper import whisper_version
+from reel.engines import engine_device
+from reel.hashing import sha256_file
+from reel.models import Script, SpeechTrack, SpokenParagraph, StoredPath
+from reel.plan import RenderPlan
+from reel.settings import ReelSettings
+from reel.speech import SPEECH_ENGINES, get_voice
+from reel.speech.compose import compose, spoken_paragraphs
+from reel.speech.recording import speech_from_recording
+from reel.steps.base import EngineChoice, Progress, Step
+
+
+class RecordingChoice(BaseModel):
+    path: StoredPath
+    name: str  # the speech names its recording
+    sha256: str
+    whisper: str
+
+
+class SpeechInput(BaseModel):
+    """Either a voice (engine, speaker, options) or an uploaded recording, with the words to say: each
+    written caption word and its spoken form ("$5" / "five dollars"), paragraph by paragraph."""
+
+    voice: str
+    engine: EngineChoice | None
+    recording: RecordingChoice | None
+    paragraphs: list[SpokenParagraph]
+    speaking_rate: float
+    language: str
+
+
+def speech_input(script: Script, voice: str, lexicon: Mapping[str, str], recording: Path | None = None) -> SpeechInput:
+    """What ``voice`` (or the uploaded ``recording``) needs to speak ``script``."""
+    engine = choice = None
+    if recording is not None:
+        choice = RecordingChoice(path=recording, name=recording.name, sha256=sha256_file(recording),
+                                 whisper=whisper_version(script.language))
+    else:
+        spec = get_voice(voice)
+        options = SPEECH_ENGINES.options(spec.engine)
+        engine = EngineChoice(name=spec.engine, version=SPEECH_ENGINES.version(spec.engine),
+                              options=options.model_dump(), device=engine_device(options))
+    return SpeechInput(voice=voice, engine=engine, recording=choice, paragraphs=spoken_paragraphs(script, lexicon),
+                       speaking_rate=script.speaking_rate, language=script.language)
+
+
+def _speech_input(plan: RenderPlan, settings: ReelSettings, done: dict) -> SpeechInput:
+    return speech_input(plan.script, plan.voice, plan.lexicon, plan.recording)
+
+
+def _speak(inputs: SpeechInput, files: Path, progress: Progress) -> SpeechTrack:
+    if inputs.recording is not None:
+        return speech_from_recording(inputs.paragraphs, inputs.recording.path, files.with_suffix(".wav"),
+                                     inputs.language)
+    engine = SPEECH_ENGINES.load(inputs.engine.name, inputs.engine.options)
+    return compose(engine, get_voice(inputs.voice), inputs.paragraphs, inputs.speaking_rate,
+                   files.with_suffix(".wav"))
+
+
+SPEECH = Step("speech", "2", SpeechTrack, _speech_input, _speak,
+              device=lambda inputs: inputs.engine.device if inputs.engine else "cpu")
