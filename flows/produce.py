@@ -29,7 +29,7 @@ from reel.models import Script
 from reel.pipeline import manifest_json, render_plan
 from reel.plan import RenderPlan, plan_render, plan_script
 from reel.script import script_from_markdown
-from reel.settings import load_settings
+from reel.settings import ReelSettings, load_settings
 from reel.templates import list_names
 
 REVIEW_TIMEOUT_S = 3 * 24 * 3600  # a review not given within three days ends the run
@@ -84,7 +84,7 @@ def produce_reel(request: ReelRequest, out_root: str = "out", review_timeout_s: 
     logger = get_run_logger()
     settings = load_settings()
     started = time.perf_counter()
-    plan = plan_request(request)
+    plan = plan_request(request, settings)
     planned = {"script": time.perf_counter() - started}
     out_dir = Path(out_root) / plan.script.id
     create_markdown_artifact(key=f"script-{plan.script.id}", markdown=review_description(plan),
@@ -111,9 +111,8 @@ def produce_reel(request: ReelRequest, out_root: str = "out", review_timeout_s: 
                        manifest=str(result.manifest), duration_s=result.duration_s)
 
 
-def plan_request(request) -> RenderPlan:
+def plan_request(request, settings: ReelSettings) -> RenderPlan:
     """Check the request (script, avatar, voice, style, platform) before any work; unapproved is allowed here."""
-    settings = load_settings()
     if request.script_path:
         return plan_render(Path(request.script_path), settings, allow_unapproved=True)
     fields = request.model_dump(include=set(_FORM_FIELDS) | {"platform"})

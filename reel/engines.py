@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +25,21 @@ class EngineOptions(BaseSettings):
     """Base of every engine's options. An engine that runs on a GPU has a ``device`` option."""
 
     model_config = SettingsConfigDict(extra="forbid", frozen=True)
+
+
+class Engine:
+    """What engines share: the options they were built with; installed unless they say otherwise."""
+
+    name: ClassVar[str]
+    Options: ClassVar[type[EngineOptions]] = EngineOptions
+    install_hint: ClassVar[str] = "pip install -e ."
+
+    def __init__(self, options: EngineOptions):
+        self.options = options
+
+    @classmethod
+    def is_installed(cls) -> bool:
+        return True
 
 
 def engine_device(options: EngineOptions) -> str:

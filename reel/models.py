@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WrapSerializer, field_validator, model_validator
 
+from reel.normalize import strip_emoji
+
 Camera = Literal["static", "push-in", "pull-out", "pan-left", "pan-right"]
 CAMERA_MOVES: tuple[str, ...] = Camera.__args__  # type: ignore[attr-defined]
 ApprovalStatus = Literal["draft", "submitted", "approved", "rejected"]
@@ -148,8 +150,6 @@ _EMPHASIS = re.compile(r"(?<!\w)(\*\*|__|\*|_|`)(\S.*?)\1(?!\w)")
 def plain_text(text: str) -> str:
     """The words of a paragraph without Markdown links or emphasis marks and without emoji, which no
     voice can say and no caption font can draw."""
-    from reel.normalize import strip_emoji
-
     text = _EMPHASIS.sub(r"\2", _MARKDOWN_LINK.sub(r"\1", text))
     return " ".join(strip_emoji(text).split())
 

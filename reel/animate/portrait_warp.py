@@ -6,14 +6,13 @@ region of that; the shared camera pass then moves the whole picture.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 
 import numpy as np
 
 from reel.animate.base import AUDIO_RATE, AnimationJob
 from reel.animate.head import HeadRig, head_region, head_track, prosody_from_loudness, prosody_from_phones
-from reel.engines import EngineOptions
+from reel.engines import Engine, EngineOptions
 from reel.media.audio import speech_envelope
 
 _LID_FOLLOW = 0.15  # lid closure at a 2-degree nod
@@ -23,17 +22,9 @@ class PortraitWarpOptions(EngineOptions):
     head_motion: bool = True  # off: only the face moves (to calibrate `reel evaluate`)
 
 
-class PortraitWarpAnimator:
+class PortraitWarpAnimator(Engine):
     name = "portrait-warp"
     Options = PortraitWarpOptions
-    install_hint = "pip install -e ."
-
-    def __init__(self, options: PortraitWarpOptions):
-        self.options = options
-
-    @classmethod
-    def is_installed(cls) -> bool:
-        return importlib.util.find_spec("cv2") is not None
 
     @classmethod
     def version(cls) -> str:

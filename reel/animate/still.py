@@ -10,24 +10,11 @@ from collections.abc import Iterator
 import numpy as np
 
 from reel.animate.base import AnimationJob
-from reel.engines import EngineOptions
+from reel.engines import Engine
 
 
-class StillOptions(EngineOptions):
-    pass
-
-
-class StillAnimator:
+class StillAnimator(Engine):
     name = "still"
-    Options = StillOptions
-    install_hint = "pip install -e ."
-
-    def __init__(self, options: StillOptions):
-        self.options = options
-
-    @classmethod
-    def is_installed(cls) -> bool:
-        return True
 
     @classmethod
     def version(cls) -> str:

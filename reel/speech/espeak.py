@@ -14,24 +14,19 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from reel.engines import EngineOptions
+from reel.engines import Engine, EngineOptions
 from reel.errors import EngineError
 from reel.speech.base import Sentence, VoiceSpec
 
 _WORDS_PER_MINUTE = 165
 
 
-class EspeakOptions(EngineOptions):
-    pass
-
-
-class EspeakEngine:
+class EspeakEngine(Engine):
     name = "espeak"
-    Options = EspeakOptions
     install_hint = "apt-get install espeak-ng"
 
-    def __init__(self, options: EspeakOptions) -> None:
-        self.options = options
+    def __init__(self, options: EngineOptions) -> None:
+        super().__init__(options)
         self.program = shutil.which("espeak-ng")
         self._sample_rate = 22050
 

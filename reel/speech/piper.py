@@ -7,24 +7,19 @@ import importlib.metadata
 import importlib.util
 from collections.abc import Iterator
 
-from reel.engines import EngineOptions
+from reel.engines import Engine, EngineOptions
 from reel.errors import EngineError
 from reel.speech.base import Sentence, VoiceSpec
 
 
-class PiperOptions(EngineOptions):
-    pass
-
-
-class PiperEngine:
+class PiperEngine(Engine):
     """Each Piper voice is a model of its own: loaded on first use, then kept."""
 
     name = "piper"
-    Options = PiperOptions
     install_hint = "pip install piper-tts onnx"
 
-    def __init__(self, options: PiperOptions) -> None:
-        self.options = options
+    def __init__(self, options: EngineOptions) -> None:
+        super().__init__(options)
         self._voices: dict[str, object] = {}
 
     @classmethod

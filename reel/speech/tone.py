@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from reel.engines import EngineOptions
+from reel.engines import Engine
 from reel.speech.base import Sentence, VoiceSpec
 
 SAMPLE_RATE = 16000
@@ -18,21 +18,8 @@ _LETTER_S = 0.06
 _GAP_S = 0.04  # silence between words
 
 
-class ToneOptions(EngineOptions):
-    pass
-
-
-class ToneEngine:
+class ToneEngine(Engine):
     name = "tone"
-    Options = ToneOptions
-    install_hint = "nothing to install"
-
-    def __init__(self, options: ToneOptions) -> None:
-        self.options = options
-
-    @classmethod
-    def is_installed(cls) -> bool:
-        return True
 
     @classmethod
     def version(cls) -> str:

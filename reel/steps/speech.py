@@ -16,7 +16,7 @@ from reel.settings import ReelSettings
 from reel.speech import SPEECH_ENGINES, get_voice
 from reel.speech.compose import compose, spoken_paragraphs
 from reel.speech.recording import speech_from_recording
-from reel.steps.base import EngineChoice, Progress, Step
+from reel.steps.base import EngineChoice, Progress, Step, package_version
 
 
 class RecordingChoice(BaseModel):
@@ -31,6 +31,8 @@ class SpeechInput(BaseModel):
     written caption word and its spoken form ("$5" / "five dollars"), paragraph by paragraph."""
 
     voice: str
+    speaker: str  # the engine's name for the voice
+    weights: str  # the package that ships the voice's weights, and its version ("" for none)
     engine: EngineChoice | None
     recording: RecordingChoice | None
     paragraphs: list[SpokenParagraph]
@@ -41,16 +43,19 @@ class SpeechInput(BaseModel):
 def speech_input(script: Script, voice: str, lexicon: Mapping[str, str], recording: Path | None = None) -> SpeechInput:
     """What ``voice`` (or the uploaded ``recording``) needs to speak ``script``."""
     engine = choice = None
+    speaker = weights = ""
     if recording is not None:
         choice = RecordingChoice(path=recording, name=recording.name, sha256=sha256_file(recording),
                                  whisper=whisper_version(script.language))
     else:
         spec = get_voice(voice)
+        speaker, weights = spec.speaker, f"{spec.package} {package_version(spec.package)}" if spec.package else ""
         options = SPEECH_ENGINES.options(spec.engine)
         engine = EngineChoice(name=spec.engine, version=SPEECH_ENGINES.version(spec.engine),
                               options=options.model_dump(), device=engine_device(options))
-    return SpeechInput(voice=voice, engine=engine, recording=choice, paragraphs=spoken_paragraphs(script, lexicon),
-                       speaking_rate=script.speaking_rate, language=script.language)
+    return SpeechInput(voice=voice, speaker=speaker, weights=weights, engine=engine, recording=choice,
+                       paragraphs=spoken_paragraphs(script, lexicon), speaking_rate=script.speaking_rate,
+                       language=script.language)
 
 
 def _speech_input(plan: RenderPlan, settings: ReelSettings, done: dict) -> SpeechInput:
