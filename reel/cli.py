@@ -209,12 +209,22 @@ def _doctor(args: argparse.Namespace) -> int:
 
     def animators() -> str:
         from reel.animate import ANIMATORS
+        from reel.engines import engine_device
 
-        states = [f"{name}{'' if ANIMATORS.engine_class(name).is_installed() else ' (not installed)'}"
-                  for name in ANIMATORS.names()]
+        def state(name: str) -> str:
+            engine = ANIMATORS.engine_class(name)
+            if not engine.is_installed():
+                return f"{name} (not installed: {engine.install_hint})"
+            try:
+                options = ANIMATORS.options(name)
+                engine.check(options)
+            except ReelError as error:
+                return f"{name} (not ready: {error})"
+            return f"{name} (on {engine_device(options)})"
+
         default = load_settings().animator
-        ANIMATORS.options(default)  # REEL_<ANIMATOR>_* settings are valid
-        return f"default {default}; " + ", ".join(states)
+        ANIMATORS.options(default)  # the default animator's REEL_<ANIMATOR>_* settings are valid
+        return f"default {default}; " + "; ".join(state(name) for name in ANIMATORS.names())
 
     check("face models", face_models)
     check("animators", animators)

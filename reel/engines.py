@@ -41,6 +41,10 @@ class Engine:
     def is_installed(cls) -> bool:
         return True
 
+    @classmethod
+    def check(cls, options: EngineOptions) -> None:
+        """Fail fast, before any work, when the engine cannot run with ``options`` (e.g. weights missing)."""
+
 
 def engine_device(options: EngineOptions) -> str:
     """Where an engine runs, from its options alone (no weights are loaded to answer)."""

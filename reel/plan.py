@@ -60,4 +60,5 @@ def plan_script(script: Script, script_path: Path, settings: ReelSettings,
     engine = ANIMATORS.engine_class(animator)
     if not engine.is_installed():
         raise EngineError(f"the animator '{animator}' is not installed: {engine.install_hint}")
+    engine.check(options)
     return RenderPlan(script, script_path, avatar, voice, style, platform, animator, options, recording)

@@ -1,6 +1,7 @@
 """The one render pipeline: cache keys that never mix two reels up, cache hits, the stub engines,
 captions burnt into the pixels. Fast: the stub voice (tones) and the still animator at a small size."""
 
+import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -190,7 +191,7 @@ def test_the_stub_engines_render_through_the_cli(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"animator": "nope"}, "unknown animator 'nope'; valid animators: portrait-warp, still"),
+    ({"animator": "nope"}, "unknown animator 'nope'; valid animators: ltx, portrait-warp, still"),
     ({"env": ("REEL_PORTRAIT_WARP_HEAD_MOTON", "false")},
      "setting REEL_PORTRAIT_WARP_HEAD_MOTON is not an option of the animator 'portrait-warp'; valid: "
      "REEL_PORTRAIT_WARP_HEAD_MOTION"),
@@ -251,6 +252,9 @@ def test_engines_answer_device_and_installation_without_loading_weights():
     from reel.engines import _load, engine_device
 
     _load.cache_clear()
-    for name in ANIMATORS.names():
+    for name in ("portrait-warp", "still"):
         assert engine_device(ANIMATORS.options(name)) == "cpu" and ANIMATORS.engine_class(name).is_installed()
+    has_extra = all(importlib.util.find_spec(name) for name in ("torch", "diffusers", "transformers"))
+    assert ANIMATORS.engine_class("ltx").is_installed() == has_extra
+    assert engine_device(ANIMATORS.options("ltx")) == "cpu"  # no GPU here; answered without loading a model
     assert _load.cache_info().currsize == 0

@@ -7,6 +7,7 @@ from reel.engines import EngineRegistry
 ANIMATORS = EngineRegistry("animator", {
     "portrait-warp": "reel.animate.portrait_warp:PortraitWarpAnimator",
     "still": "reel.animate.still:StillAnimator",
+    "ltx": "reel.animate.ltx:LtxAnimator",
 })
 
 

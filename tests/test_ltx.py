@@ -1,0 +1,117 @@
+"""The LTX-Video animator with a tiny random-weight pipeline built here and loaded through the production
+loader, on the CPU (needs the `diffusion` extra: ./setup.sh diffusion)."""
+
+import json
+import math
+import time
+
+import numpy as np
+import pytest
+
+from reel.animate.diffusion import cover, match_colour, window_lengths
+from tests.test_pipeline import script_file
+
+pytest.importorskip("diffusers")
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    from tests.diffusion_models import tiny_ltx
+
+    return tiny_ltx(tmp_path_factory.mktemp("tiny-ltx"))
+
+
+@pytest.fixture
+def ltx_env(monkeypatch, tiny_model):
+    for key, value in {"REEL_ANIMATOR": "ltx", "REEL_LTX_MODEL": str(tiny_model), "REEL_LTX_STEPS": "2",
+                       "REEL_LTX_SIZE": "64x112"}.items():
+        monkeypatch.setenv(key, value)
+    return monkeypatch
+
+
+def test_window_lengths_follow_the_frame_rule_and_cover_the_reel():
+    for needed in (1, 9, 10, 86, 250):
+        lengths = window_lengths(needed, 33, 8)
+        assert all((n - 1) % 8 == 0 and n <= 33 for n in lengths)
+        covered = lengths[0] + sum(n - 1 for n in lengths[1:])
+        assert needed <= covered < needed + 9, (needed, lengths)
+
+
+def test_colour_matching_gives_a_window_the_reference_colours():
+    rng = np.random.default_rng(0)
+    reference = rng.uniform(0.2, 0.6, (16, 16, 3))
+    window = np.clip(rng.uniform(0.5, 1.0, (5, 16, 16, 3)), 0, 1)
+    matched = match_colour(window, reference)
+    assert np.allclose(matched[0].reshape(-1, 3).mean(axis=0), reference.reshape(-1, 3).mean(axis=0), atol=0.01)
+    assert matched.shape == window.shape and matched.min() >= 0 and matched.max() <= 1
+
+
+def test_cover_fills_the_frame_without_bars():
+    image = np.full((128, 64, 3), 200, np.uint8)
+    framed = cover(image, (1080, 1920))
+    assert framed.shape == (1920, 1080, 3) and framed.min() == 200
+
+
+def test_ltx_renders_a_1080x1920_reel_through_the_cli(ltx_env, tmp_path, capsys):
+    from reel.cli import main
+
+    script = script_file(tmp_path, "Hello from a tiny model. It speaks in tones.", animator=None)
+    assert main(["render", str(script), "--out", str(tmp_path / "out")]) == 0
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    reel = manifest["reel"]
+    assert (reel["width"], reel["height"], reel["fps"]) == (1080, 1920, 30.0)
+    assert reel["frames"] == round(manifest["speech"]["duration_s"] * 30)
+    assert manifest["engines"]["animator"].startswith("ltx 1") and manifest["animation"]["options"]["steps"] == 2
+    assert manifest["animation"]["options"]["device"] == "cpu"
+
+
+def test_windows_are_chained_without_a_colour_jump_at_the_seam(ltx_env, tmp_path):
+    """Seam: the change of each channel's mean from the last frame of a window to the first new frame
+    of the next. It must stay within twice the largest change between neighbouring frames inside a
+    window (the model's own motion), else the seam would show as a flash."""
+    from reel.animate import ANIMATORS
+    from reel.animate.base import AnimationJob
+    from reel.models import Portrait
+
+    ltx_env.setenv("REEL_LTX_WINDOW_FRAMES", "9")
+    animator = ANIMATORS.load("ltx", ANIMATORS.options("ltx"))
+    assert animator.generation_size() == (64, 128)  # 112 rounded up to the pipeline's multiple of 32
+    base = np.zeros((1920, 1080, 3), np.uint8)
+    base[:960] = (200, 120, 60)
+    portrait = Portrait(avatar_id="a", path=tmp_path / "p.png", width=1080, height=1920, landmarks=[],
+                        face_box=(0, 0, 1, 1), source_sha256="-", sha256="-")
+    job = AnimationJob(portrait=portrait, base=base, speech=None, audio=np.zeros(1), fps=30, frames=24, seed=0,
+                       face=None)
+    frames = np.stack(list(animator._model_frames(job))).astype(np.float32) / 255
+    means = frames.reshape(len(frames), -1, 3).mean(axis=1)
+    steps = np.abs(np.diff(means, axis=0)).max(axis=1)
+    assert len(frames) == math.ceil(24 / 30 * 25) + 1 == 9 + 8 + 4  # windows of 9, 9 and 5 sharing 2 frames
+    seams = steps[[8, 16]]
+    inside = np.delete(steps, [8, 16])
+    assert seams.max() <= 2 * inside.max(), (seams, inside.max())
+    # Every window is colour-matched to the portrait from its first frame on.
+    portrait_mean = cover(base, (64, 128)).reshape(-1, 3).mean(axis=0) / 255
+    assert np.abs(means[0] - portrait_mean).max() < 0.03  # clipping to 0-1 after matching moves it a little
+
+
+@pytest.mark.parametrize("model, message", [
+    ("/nowhere/ltx", "model '/nowhere/ltx' is neither a folder nor in the Hugging Face cache; set REEL_LTX_MODEL"),
+    ("Lightricks/LTX-Video-0.9.7-dev", "huggingface-cli download Lightricks/LTX-Video-0.9.7-dev --local-dir DIR"),
+    ("INCOMPLETE", "lacks transformer"),
+])
+def test_missing_weights_are_one_line_in_under_a_second(ltx_env, tmp_path, capsys, tiny_model, model, message):
+    import shutil
+
+    from reel.cli import main
+
+    if model == "INCOMPLETE":
+        model = str(tmp_path / "incomplete")
+        shutil.copytree(tiny_model, model, ignore=shutil.ignore_patterns("transformer"))
+    ltx_env.setenv("REEL_LTX_MODEL", model)
+    script = script_file(tmp_path, animator=None)
+    started = time.perf_counter()
+    assert main(["render", str(script), "--out", str(tmp_path / "out")]) == 2
+    assert time.perf_counter() - started < 1.0
+    error = capsys.readouterr().err
+    assert error.startswith("error: the animator 'ltx'") and message in error and error.count("\n") == 1
+    assert not (tmp_path / "out").exists()
