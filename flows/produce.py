@@ -54,7 +54,8 @@ def _request_model() -> type[BaseModel]:
         "script_path": (str | None, Field(default=None, description="a .md or .yaml script on the worker; "
                                           "when set, the fields below are ignored")),
         "text": (str, Field(default="", description="the voiceover: blank lines separate paragraphs; a paragraph "
-                            "may start with [camera: push-in] and mark [punch: a phrase]")),
+                            "may start with [camera: push-in], mark [punch: a phrase] and direct the picture "
+                            "with [visual: smiles and nods]")),
     }
     for name, (default, description) in _FORM_FIELDS.items():
         info = copy.copy(Script.model_fields[name])

@@ -33,6 +33,7 @@ class Engine:
     name: ClassVar[str]
     Options: ClassVar[type[EngineOptions]] = EngineOptions
     install_hint: ClassVar[str] = "pip install -e ."
+    takes_directions: ClassVar[bool] = False  # animators: whether [visual: ...] directions steer the frames
 
     def __init__(self, options: EngineOptions):
         self.options = options

@@ -42,12 +42,15 @@ _DIRECTIVE = re.compile(r"\[\s*([a-z][a-z-]*)\s*:\s*([^\]]*)\]", re.IGNORECASE)
 
 class Paragraph(BaseModel):
     """One paragraph of the voiceover. ``[punch: a phrase]`` in its text marks a phrase for a quick
-    camera punch-in; the phrase is spoken and captioned, the marks are not."""
+    camera punch-in; the phrase is spoken and captioned, the marks are not. ``[visual: smiles and
+    nods]`` directs the picture while the paragraph is spoken (image-to-video animators take it into
+    their prompt); it is neither spoken nor captioned."""
 
     model_config = ConfigDict(extra="forbid")
 
     text: str
     camera: Camera | None = None
+    visual: str | None = None
     punches: list[tuple[int, int]] = []  # [first, last] word indices (within the paragraph) of marked phrases
 
     @model_validator(mode="before")
@@ -55,17 +58,24 @@ class Paragraph(BaseModel):
     def _read_directives(cls, data: object) -> object:
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
             return data
-        text, punches = plain_text(data["text"]), list(data.get("punches", []))
+        text, punches, visual = plain_text(data["text"]), list(data.get("punches", [])), data.get("visual")
         while match := _DIRECTIVE.search(text):
             name, phrase = match.group(1).lower(), " ".join(match.group(2).split())
+            if name == "visual":
+                if not phrase or visual:
+                    raise ValueError("[visual: ...] needs a direction, once per paragraph, "
+                                     "e.g. [visual: smiles and nods]")
+                visual, text = phrase, " ".join((text[:match.start()] + text[match.end():]).split())
+                continue
             if name != "punch":
-                raise ValueError(f"unknown directive '[{name}: ...]' in the text; inline marks: [punch: a phrase]")
+                raise ValueError(f"unknown directive '[{name}: ...]' in the text; "
+                                 "inline marks: [punch: a phrase], [visual: a direction]")
             if not caption_tokens(phrase):
                 raise ValueError("[punch: ...] needs the words to punch in on, e.g. [punch: five hours]")
             first = len(caption_tokens(text[:match.start()]))
             punches.append((first, first + len(caption_tokens(phrase)) - 1))
             text = text[:match.start()] + phrase + text[match.end():]
-        return {**data, "text": text, "punches": punches}
+        return {**data, "text": text, "punches": punches, "visual": visual}
 
 
 class Script(BaseModel):
@@ -291,3 +301,4 @@ class Video(BaseModel):
     path: StoredPath  # MP4
     frames: int
     sha256: str
+    animator_report: dict[str, Any] = {}  # what the animator says it did (prompts used, frames without a face)

@@ -32,6 +32,7 @@ from reel.plan import RenderPlan, plan_render
 from reel.runner import LocalRunner
 from reel.settings import ReelSettings, load_settings
 from reel.steps import STEPS, run_steps
+from reel.steps.video import visual_directions
 
 # progress(stage, done, total): called when a stage starts (done=0) and as it advances.
 Progress = Callable[[str, float, float], None]
@@ -121,7 +122,11 @@ def build_manifest(plan: RenderPlan, done: dict, settings: ReelSettings, video: 
                    "framed_sha256": portrait.sha256},
         "speech": {"voice": speech.voice, "sha256": speech.sha256, "duration_s": round(speech.duration_s, 3)},
         "animation": {"animator": plan.animator, "options": plan.animator_options.model_dump(mode="json"),
-                      "camera": camera.model_dump(mode="json"), "seed": settings.seed},
+                      "camera": camera.model_dump(mode="json"), "seed": settings.seed,
+                      "directions": [{"start_s": round(start, 3), "visual": direction,
+                                      "used": ANIMATORS.engine_class(plan.animator).takes_directions}
+                                     for start, direction in visual_directions(plan, camera)],
+                      "report": done["video"].animator_report},
         "engines": {"reel": reel.__version__, "speech": speech.engine,
                     "animator": ANIMATORS.version(plan.animator),
                     "captions": captions.whisper_model, "ffmpeg": Path(ffmpeg.ffmpeg_exe()).name},

@@ -55,7 +55,8 @@ def test_cover_fills_the_frame_without_bars():
 def test_ltx_renders_a_1080x1920_reel_through_the_cli(ltx_env, tmp_path, capsys):
     from reel.cli import main
 
-    script = script_file(tmp_path, "Hello from a tiny model. It speaks in tones.", animator=None)
+    script = script_file(tmp_path, "[visual: smiles and nods] Hello from a tiny model.\n\nIt speaks in tones.",
+                         animator=None)
     assert main(["render", str(script), "--out", str(tmp_path / "out")]) == 0
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     reel = manifest["reel"]
@@ -63,6 +64,11 @@ def test_ltx_renders_a_1080x1920_reel_through_the_cli(ltx_env, tmp_path, capsys)
     assert reel["frames"] == round(manifest["speech"]["duration_s"] * 30)
     assert manifest["engines"]["animator"].startswith("ltx 1") and manifest["animation"]["options"]["steps"] == 2
     assert manifest["animation"]["options"]["device"] == "cpu"
+    # The paragraph's direction joins the prompt; random weights draw no face, so every frame is counted.
+    report = manifest["animation"]["report"]
+    assert report["prompts"][0]["prompt"].endswith(", smiles and nods") and report["prompts"][0]["start_s"] == 0
+    assert report["frames_without_face"] == reel["frames"]
+    assert manifest["animation"]["directions"] == [{"start_s": 0.0, "visual": "smiles and nods", "used": True}]
 
 
 def test_windows_are_chained_without_a_colour_jump_at_the_seam(ltx_env, tmp_path):

@@ -258,3 +258,13 @@ def test_engines_answer_device_and_installation_without_loading_weights():
     assert ANIMATORS.engine_class("ltx").is_installed() == has_extra
     assert engine_device(ANIMATORS.options("ltx")) == "cpu"  # no GPU here; answered without loading a model
     assert _load.cache_info().currsize == 0
+
+
+def test_animators_without_a_prompt_record_the_visual_directions_they_ignore(stub_reel, tmp_path):
+    """The same frames as without the direction (the video step's key ignores it), and a manifest that
+    says the direction was not used."""
+    result, settings = stub_reel
+    directed = render_with(script_file(tmp_path, "[visual: smiles and nods] " + LONGER), tmp_path / "out", settings)
+    manifest = json.loads(directed.manifest.read_text())
+    assert manifest["animation"]["directions"] == [{"start_s": 0.0, "visual": "smiles and nods", "used": False}]
+    assert sha256_file(directed.video) == sha256_file(result.video)

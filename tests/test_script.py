@@ -91,9 +91,19 @@ def test_punch_marks_are_spoken_as_words_and_point_at_them(tmp_path):
     assert script.punch_words == [(1, 2), (6, 7)]
 
 
+def test_visual_directions_steer_the_picture_and_are_never_spoken(tmp_path):
+    path = write(tmp_path / "v.md", HEADER + "[camera: static]\n[visual: smiles and nods] Save [punch: five hours].\n\n"
+                 "No direction here.\n")
+    script = load_script(path)
+    assert [p.visual for p in script.paragraphs] == ["smiles and nods", None]
+    assert script.words == ["Save", "five", "hours.", "No", "direction", "here."]
+    assert script.punch_words == [(1, 2)] and script.paragraphs[0].camera == "static"
+
+
 @pytest.mark.parametrize("body, message", [
     ("Hello [zoom: in] there.", "unknown directive '[zoom: ...]'"),
     ("Hello [punch: !!] there.", "[punch: ...] needs the words"),
+    ("[visual: nods] Hello [visual: smiles] there.", "[visual: ...] needs a direction, once per paragraph"),
 ])
 def test_bad_inline_marks_are_named(tmp_path, body, message):
     with pytest.raises(ScriptError, match=re.escape(message)):

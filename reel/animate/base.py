@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 import numpy as np
@@ -27,6 +27,16 @@ class AnimationJob:
     frames: int
     seed: int
     face: FacePass  # the shared speech-driven mouth and blinks; engines decide where it runs
+    directions: list[tuple[float, str]] = field(default_factory=list)  # (start s, [visual: ...]) per paragraph
+    report: dict = field(default_factory=dict)  # the engine notes what it did here; kept in the manifest
+
+    def direction_at(self, seconds: float) -> str | None:
+        """The visual direction of the paragraph being spoken at ``seconds`` (None: none given)."""
+        current = None
+        for start, direction in self.directions:
+            if start <= seconds + 1e-6:
+                current = direction
+        return current
 
 
 class Animator(Protocol):
@@ -37,6 +47,7 @@ class Animator(Protocol):
     name: ClassVar[str]
     Options: ClassVar[type[EngineOptions]]
     install_hint: ClassVar[str]
+    takes_directions: ClassVar[bool]  # True: the frames follow the script's [visual: ...] directions
 
     @classmethod
     def is_installed(cls) -> bool: ...

@@ -43,6 +43,7 @@ class LtxAnimator(Engine):
     name = "ltx"
     Options = LtxOptions
     install_hint = INSTALL_HINT
+    takes_directions = True
 
     @classmethod
     def is_installed(cls) -> bool:
@@ -76,10 +77,12 @@ class LtxAnimator(Engine):
 
     def frames(self, job: AnimationJob) -> Iterator[np.ndarray]:
         size = (job.portrait.width, job.portrait.height)
+        job.report["frames_without_face"] = 0
         for index, frame in enumerate(resampled(self._model_frames(job), self.options.frame_rate, job.fps,
                                                 job.frames)):
             frame = cover(frame, size)
-            job.face.apply_tracked(index, frame)
+            if not job.face.apply_tracked(index, frame):  # no face found: the frame passes unchanged
+                job.report["frames_without_face"] += 1
             yield frame
 
     def _model_frames(self, job: AnimationJob) -> Iterator[np.ndarray]:
@@ -90,11 +93,15 @@ class LtxAnimator(Engine):
         size = self.generation_size()
         portrait = cover(job.base, size).astype(np.float32) / 255.0
         needed = math.ceil(job.frames / job.fps * self.options.frame_rate) + 1
-        start = portrait
+        start, made = portrait, 0
+        job.report["prompts"] = []
         for number, count in enumerate(window_lengths(needed, self.options.window_frames,
                                                       self.pipe.vae_temporal_compression_ratio)):
+            direction = job.direction_at(made / self.options.frame_rate)
+            prompt = f"{self.options.prompt}, {direction}" if direction else self.options.prompt
+            job.report["prompts"].append({"start_s": round(made / self.options.frame_rate, 3), "prompt": prompt})
             video = self.pipe(
-                image=PIL.Image.fromarray((start * 255).round().astype(np.uint8)), prompt=self.options.prompt,
+                image=PIL.Image.fromarray((start * 255).round().astype(np.uint8)), prompt=prompt,
                 negative_prompt=self.options.negative_prompt, width=size[0], height=size[1], num_frames=count,
                 frame_rate=self.options.frame_rate, num_inference_steps=self.options.steps,
                 guidance_scale=self.options.guidance, output_type="np",
@@ -103,7 +110,7 @@ class LtxAnimator(Engine):
             video = match_colour(np.asarray(video, dtype=np.float32), portrait)
             for frame in video[1:] if number else video:  # a later window's first frame repeats the last one
                 yield (frame * 255).round().astype(np.uint8)
-            start = video[-1]
+            start, made = video[-1], made + len(video) - (1 if number else 0)
 
     def generation_size(self) -> tuple[int, int]:
         """The asked-for size, rounded up to what the pipeline accepts (its VAE's compression and 32)."""

@@ -42,6 +42,7 @@ class VideoInput(BaseModel):
     captions: Captions
     camera: CameraPlan
     animator: EngineChoice
+    directions: list[tuple[float, str]]  # [visual: ...] per paragraph start, for animators that take them
     seed: int
     encode: EncodeSettings
 
@@ -53,19 +54,29 @@ def _video_input(plan: RenderPlan, settings: ReelSettings, done: dict) -> VideoI
     encode = EncodeSettings(fps=settings.fps, x264_preset=settings.x264_preset, x264_crf=settings.x264_crf,
                             loudness_lufs=settings.loudness_lufs, true_peak_db=settings.true_peak_db,
                             ffmpeg=Path(ffmpeg.ffmpeg_exe()).name)
+    directions = [(start, direction) for start, direction in visual_directions(plan, done["camera"])
+                  if ANIMATORS.engine_class(plan.animator).takes_directions]
     return VideoInput(portrait=done["portrait"], speech=done["speech"], captions=done["captions"],
-                      camera=done["camera"], animator=animator, seed=settings.seed, encode=encode)
+                      camera=done["camera"], animator=animator, directions=directions, seed=settings.seed,
+                      encode=encode)
 
 
-def frame_stream(inputs: VideoInput) -> Iterator[np.ndarray]:
+def visual_directions(plan: RenderPlan, camera: CameraPlan) -> list[tuple[float, str]]:
+    """(start in seconds, direction) of each paragraph with a [visual: ...] direction."""
+    return [(start, paragraph.visual) for start, paragraph in zip(camera.starts, plan.script.paragraphs)
+            if paragraph.visual]
+
+
+def frame_stream(inputs: VideoInput, report: dict | None = None) -> Iterator[np.ndarray]:
     """The reel's frames: the animator's, shaped by the face pass where the engine runs it, then moved
     by the camera pass."""
     portrait, speech, fps = inputs.portrait, inputs.speech, inputs.encode.fps
     frames = frame_count(speech.duration_s, fps)
     audio = read_audio(speech.path, AUDIO_RATE)
     job = AnimationJob(portrait=portrait, base=avatars.load_portrait_pixels(portrait), speech=speech, audio=audio,
-                       fps=fps, frames=frames, seed=inputs.seed,
-                       face=FacePass(portrait, speech, audio, AUDIO_RATE, fps, frames, inputs.seed))
+                       fps=fps, frames=frames, seed=inputs.seed, directions=inputs.directions,
+                       face=FacePass(portrait, speech, audio, AUDIO_RATE, fps, frames, inputs.seed),
+                       report=report if report is not None else {})
     animator = ANIMATORS.load(inputs.animator.name, inputs.animator.options)
     return camera_pass(animator.frames(job), inputs.camera, fps, frames, (portrait.width, portrait.height))
 
@@ -74,7 +85,8 @@ def _render_video(inputs: VideoInput, files: Path, progress: Progress) -> Video:
     """The frame stream -> ffmpeg (captions burnt in, loudness normalized)."""
     portrait, speech, encode = inputs.portrait, inputs.speech, inputs.encode
     size, frames = (portrait.width, portrait.height), frame_count(speech.duration_s, encode.fps)
-    stream = frame_stream(inputs)
+    report: dict = {}
+    stream = frame_stream(inputs, report)
     path = files.with_suffix(".mp4")
     with atomic_path(path) as tmp:
         argv = ffmpeg.encode_argv(
@@ -83,7 +95,7 @@ def _render_video(inputs: VideoInput, files: Path, progress: Progress) -> Video:
             subtitles=inputs.captions.path, fonts_dir=inputs.captions.fonts_dir,
             preset=encode.x264_preset, crf=encode.x264_crf)
         ffmpeg.run_with_frames(argv, _reporting(stream, frames, progress))
-    return Video(path=path, frames=frames, sha256=sha256_file(path))
+    return Video(path=path, frames=frames, sha256=sha256_file(path), animator_report=report)
 
 
 def _reporting(frames: Iterator[np.ndarray], total: int, progress: Progress) -> Iterator[np.ndarray]:
