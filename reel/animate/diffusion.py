@@ -7,17 +7,19 @@ Nothing here imports torch or diffusers at module level: `import reel` stays lig
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 import cv2
 import numpy as np
 from pydantic import Field, field_validator
 
-from reel.engines import EngineOptions
+from reel.animate.base import AnimationJob
+from reel.engines import Engine, EngineOptions
 from reel.errors import EngineError
 
 INSTALL_HINT = 'pip install -e ".[diffusion]" (with the torch build for your GPU)'
@@ -34,6 +36,7 @@ class DiffusionOptions(EngineOptions):
     dtype: Literal["bfloat16", "float16", "float32"] = "bfloat16"
     guidance: float = Field(default=3.0, ge=1.0, le=20.0)
     window_frames: int = Field(default=121, ge=2, le=1000)  # frames per generated window (before the model's rule)
+    frame_rate: int = Field(default=24, ge=1, le=60)  # the model's own frame rate
     prompt: str = DEFAULT_PROMPT
     negative_prompt: str = DEFAULT_NEGATIVE
     cpu_offload: bool = False  # keep weights in CPU memory, moving each part to the GPU when it runs
@@ -142,3 +145,98 @@ def resampled(windows: Iterator[np.ndarray], model_fps: float, fps: int, count: 
                 break
             current, index = frame, index + 1
         yield current
+
+
+class DiffusersAnimator(Engine):
+    """An image-to-video pipeline from diffusers, run window by window over the reel. An engine names
+    its pipeline class and the folders it needs, says which sizes and frame counts its pipeline
+    accepts (read from the loaded pipeline), and adds its own arguments to the pipeline call."""
+
+    install_hint = INSTALL_HINT
+    takes_directions = True
+    pipeline_class: ClassVar[str]  # a class name in diffusers
+    needs: ClassVar[tuple[str, ...]]  # subfolders a complete model folder has
+
+    @classmethod
+    def is_installed(cls) -> bool:
+        return diffusion_installed()
+
+    @classmethod
+    def version(cls) -> str:
+        return f"1 (diffusers {importlib.metadata.version('diffusers')})"
+
+    @classmethod
+    def check(cls, options: DiffusionOptions) -> None:
+        model_folder(cls.name, options.model, cls.needs)
+
+    def __init__(self, options: DiffusionOptions):
+        import diffusers
+        import torch
+
+        super().__init__(options)
+        dtype = getattr(torch, options.dtype) if options.device != "cpu" else torch.float32
+        pipeline = getattr(diffusers, self.pipeline_class)
+        self.pipe = pipeline.from_pretrained(model_folder(self.name, options.model, self.needs), dtype=dtype,
+                                             local_files_only=True)
+        if options.cpu_offload:
+            self.pipe.enable_model_cpu_offload(device=options.device)
+        else:
+            self.pipe.to(options.device)
+        if options.vae_tiling:
+            self.pipe.vae.enable_tiling()
+        self.pipe.set_progress_bar_config(disable=True)
+
+    # What the loaded pipeline accepts: frame counts are k x temporal_ratio() + 1; sizes multiples of size_multiple().
+    def temporal_ratio(self) -> int:
+        raise NotImplementedError
+
+    def size_multiple(self) -> int:
+        raise NotImplementedError
+
+    def call_arguments(self) -> dict[str, Any]:
+        """Arguments of this engine's pipeline call beyond the shared ones."""
+        return {}
+
+    def generation_size(self) -> tuple[int, int]:
+        """The asked-for size, rounded up to what the pipeline accepts."""
+        multiple = self.size_multiple()
+        width, height = self.options.dimensions
+        return math.ceil(width / multiple) * multiple, math.ceil(height / multiple) * multiple
+
+    def frames(self, job: AnimationJob) -> Iterator[np.ndarray]:
+        """Model frames resampled to the reel's rate, scaled to fill the output size, and given the
+        speech-driven mouth by the face pass (a frame where no face is found passes unchanged)."""
+        size = (job.portrait.width, job.portrait.height)
+        job.report["frames_without_face"] = 0
+        for index, frame in enumerate(resampled(self._model_frames(job), self.options.frame_rate, job.fps,
+                                                job.frames)):
+            frame = cover(frame, size)
+            if not job.face.apply_tracked(index, frame):
+                job.report["frames_without_face"] += 1
+            yield frame
+
+    def _model_frames(self, job: AnimationJob) -> Iterator[np.ndarray]:
+        """Model frames (uint8 RGB at the generation size) covering the reel, window by window: each
+        window starts from the last frame of the one before and is colour-matched to the portrait."""
+        import PIL.Image
+        import torch
+
+        size = self.generation_size()
+        portrait = cover(job.base, size).astype(np.float32) / 255.0
+        needed = math.ceil(job.frames / job.fps * self.options.frame_rate) + 1
+        start, made = portrait, 0
+        job.report["prompts"] = []
+        for number, count in enumerate(window_lengths(needed, self.options.window_frames, self.temporal_ratio())):
+            direction = job.direction_at(made / self.options.frame_rate)
+            prompt = f"{self.options.prompt}, {direction}" if direction else self.options.prompt
+            job.report["prompts"].append({"start_s": round(made / self.options.frame_rate, 3), "prompt": prompt})
+            video = self.pipe(
+                image=PIL.Image.fromarray((start * 255).round().astype(np.uint8)), prompt=prompt,
+                negative_prompt=self.options.negative_prompt, width=size[0], height=size[1], num_frames=count,
+                num_inference_steps=self.options.steps, guidance_scale=self.options.guidance, output_type="np",
+                generator=torch.Generator(device="cpu").manual_seed(job.seed + number), **self.call_arguments(),
+            ).frames[0]
+            video = match_colour(np.asarray(video, dtype=np.float32), portrait)
+            for frame in video[1:] if number else video:  # a later window's first frame repeats the last one
+                yield (frame * 255).round().astype(np.uint8)
+            start, made = video[-1], made + len(video) - (1 if number else 0)

@@ -8,6 +8,7 @@ ANIMATORS = EngineRegistry("animator", {
     "portrait-warp": "reel.animate.portrait_warp:PortraitWarpAnimator",
     "still": "reel.animate.still:StillAnimator",
     "ltx": "reel.animate.ltx:LtxAnimator",
+    "wan": "reel.animate.wan:WanAnimator",
 })
 
 

@@ -1,5 +1,5 @@
-"""The LTX-Video animator with a tiny random-weight pipeline built here and loaded through the production
-loader, on the CPU (needs the `diffusion` extra: ./setup.sh diffusion)."""
+"""The diffusion animators (ltx, wan) with tiny random-weight pipelines built here and loaded through
+the production loader, on the CPU (needs the `diffusion` extra: ./setup.sh diffusion)."""
 
 import json
 import math
@@ -15,15 +15,25 @@ pytest.importorskip("diffusers")
 
 
 @pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    from tests.diffusion_models import tiny_ltx
+def tiny_models(tmp_path_factory):
+    from tests.diffusion_models import tiny_ltx, tiny_wan
 
-    return tiny_ltx(tmp_path_factory.mktemp("tiny-ltx"))
+    return {"ltx": tiny_ltx(tmp_path_factory.mktemp("tiny-ltx")), "wan": tiny_wan(tmp_path_factory.mktemp("tiny-wan"))}
+
+
+@pytest.fixture(params=["ltx", "wan"])
+def engine(request, monkeypatch, tiny_models):
+    """Each engine chosen by REEL_ANIMATOR, with its tiny model, 2 steps and a small size."""
+    name = request.param
+    for key, value in {"REEL_ANIMATOR": name, f"REEL_{name.upper()}_MODEL": str(tiny_models[name]),
+                       f"REEL_{name.upper()}_STEPS": "2", f"REEL_{name.upper()}_SIZE": "64x112"}.items():
+        monkeypatch.setenv(key, value)
+    return name
 
 
 @pytest.fixture
-def ltx_env(monkeypatch, tiny_model):
-    for key, value in {"REEL_ANIMATOR": "ltx", "REEL_LTX_MODEL": str(tiny_model), "REEL_LTX_STEPS": "2",
+def ltx_env(monkeypatch, tiny_models):
+    for key, value in {"REEL_ANIMATOR": "ltx", "REEL_LTX_MODEL": str(tiny_models["ltx"]), "REEL_LTX_STEPS": "2",
                        "REEL_LTX_SIZE": "64x112"}.items():
         monkeypatch.setenv(key, value)
     return monkeypatch
@@ -52,7 +62,7 @@ def test_cover_fills_the_frame_without_bars():
     assert framed.shape == (1920, 1080, 3) and framed.min() == 200
 
 
-def test_ltx_renders_a_1080x1920_reel_through_the_cli(ltx_env, tmp_path, capsys):
+def test_each_engine_renders_a_1080x1920_reel_through_the_cli(engine, tmp_path, capsys):
     from reel.cli import main
 
     script = script_file(tmp_path, "[visual: smiles and nods] Hello from a tiny model.\n\nIt speaks in tones.",
@@ -62,7 +72,7 @@ def test_ltx_renders_a_1080x1920_reel_through_the_cli(ltx_env, tmp_path, capsys)
     reel = manifest["reel"]
     assert (reel["width"], reel["height"], reel["fps"]) == (1080, 1920, 30.0)
     assert reel["frames"] == round(manifest["speech"]["duration_s"] * 30)
-    assert manifest["engines"]["animator"].startswith("ltx 1") and manifest["animation"]["options"]["steps"] == 2
+    assert manifest["engines"]["animator"].startswith(f"{engine} 1") and manifest["animation"]["options"]["steps"] == 2
     assert manifest["animation"]["options"]["device"] == "cpu"
     # The paragraph's direction joins the prompt; random weights draw no face, so every frame is counted.
     report = manifest["animation"]["report"]
@@ -81,7 +91,6 @@ def test_windows_are_chained_without_a_colour_jump_at_the_seam(ltx_env, tmp_path
 
     ltx_env.setenv("REEL_LTX_WINDOW_FRAMES", "9")
     animator = ANIMATORS.load("ltx", ANIMATORS.options("ltx"))
-    assert animator.generation_size() == (64, 128)  # 112 rounded up to the pipeline's multiple of 32
     base = np.zeros((1920, 1080, 3), np.uint8)
     base[:960] = (200, 120, 60)
     portrait = Portrait(avatar_id="a", path=tmp_path / "p.png", width=1080, height=1920, landmarks=[],
@@ -100,24 +109,33 @@ def test_windows_are_chained_without_a_colour_jump_at_the_seam(ltx_env, tmp_path
     assert np.abs(means[0] - portrait_mean).max() < 0.03  # clipping to 0-1 after matching moves it a little
 
 
+def test_generation_sizes_are_rounded_up_to_what_each_pipeline_accepts(engine):
+    from reel.animate import ANIMATORS
+
+    animator = ANIMATORS.load(engine, ANIMATORS.options(engine))
+    # ltx: multiples of 32 (its size check); wan: of 32 (16 x 2-cell patches of its 16x VAE).
+    assert animator.generation_size() == (64, 128)
+
+
 @pytest.mark.parametrize("model, message", [
-    ("/nowhere/ltx", "model '/nowhere/ltx' is neither a folder nor in the Hugging Face cache; set REEL_LTX_MODEL"),
-    ("Lightricks/LTX-Video-0.9.7-dev", "huggingface-cli download Lightricks/LTX-Video-0.9.7-dev --local-dir DIR"),
+    ("/nowhere/model", "model '/nowhere/model' is neither a folder nor in the Hugging Face cache; set REEL_"),
+    ("Some-Org/Some-Model", "huggingface-cli download Some-Org/Some-Model --local-dir DIR"),
     ("INCOMPLETE", "lacks transformer"),
 ])
-def test_missing_weights_are_one_line_in_under_a_second(ltx_env, tmp_path, capsys, tiny_model, model, message):
+def test_missing_weights_are_one_line_in_under_a_second(engine, monkeypatch, tmp_path, capsys, tiny_models, model,
+                                                        message):
     import shutil
 
     from reel.cli import main
 
     if model == "INCOMPLETE":
         model = str(tmp_path / "incomplete")
-        shutil.copytree(tiny_model, model, ignore=shutil.ignore_patterns("transformer"))
-    ltx_env.setenv("REEL_LTX_MODEL", model)
+        shutil.copytree(tiny_models[engine], model, ignore=shutil.ignore_patterns("transformer"))
+    monkeypatch.setenv(f"REEL_{engine.upper()}_MODEL", model)
     script = script_file(tmp_path, animator=None)
     started = time.perf_counter()
     assert main(["render", str(script), "--out", str(tmp_path / "out")]) == 2
     assert time.perf_counter() - started < 1.0
     error = capsys.readouterr().err
-    assert error.startswith("error: the animator 'ltx'") and message in error and error.count("\n") == 1
+    assert error.startswith(f"error: the animator '{engine}'") and message in error and error.count("\n") == 1
     assert not (tmp_path / "out").exists()
