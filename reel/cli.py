@@ -220,7 +220,8 @@ def _doctor(args: argparse.Namespace) -> int:
                 engine.check(options)
             except ReelError as error:
                 return f"{name} (not ready: {error})"
-            return f"{name} (on {engine_device(options)})"
+            note = f"; {engine.license_note}" if engine.license_note else ""
+            return f"{name} (on {engine_device(options)}{note})"
 
         default = load_settings().animator
         ANIMATORS.options(default)  # the default animator's REEL_<ANIMATOR>_* settings are valid

@@ -34,6 +34,7 @@ class Engine:
     Options: ClassVar[type[EngineOptions]] = EngineOptions
     install_hint: ClassVar[str] = "pip install -e ."
     takes_directions: ClassVar[bool] = False  # animators: whether [visual: ...] directions steer the frames
+    license_note: ClassVar[str] = ""  # what the weights' licence allows, where a user must know before choosing
 
     def __init__(self, options: EngineOptions):
         self.options = options

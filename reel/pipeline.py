@@ -122,6 +122,7 @@ def build_manifest(plan: RenderPlan, done: dict, settings: ReelSettings, video: 
                    "framed_sha256": portrait.sha256},
         "speech": {"voice": speech.voice, "sha256": speech.sha256, "duration_s": round(speech.duration_s, 3)},
         "animation": {"animator": plan.animator, "options": plan.animator_options.model_dump(mode="json"),
+                      "license": ANIMATORS.engine_class(plan.animator).license_note or None,
                       "camera": camera.model_dump(mode="json"), "seed": settings.seed,
                       "directions": [{"start_s": round(start, 3), "visual": direction,
                                       "used": ANIMATORS.engine_class(plan.animator).takes_directions}

@@ -74,3 +74,37 @@ def tiny_wan(folder: Path) -> Path:
                                    boundary_ratio=None, expand_timesteps=True)
     pipe.save_pretrained(folder)
     return folder
+
+
+def tiny_svd(folder: Path) -> Path:
+    """A tiny Stable Video Diffusion pipeline (2x VAE, CLIP image encoder) saved in ``folder``."""
+    import torch
+    from diffusers import (
+        AutoencoderKLTemporalDecoder,
+        EulerDiscreteScheduler,
+        StableVideoDiffusionPipeline,
+        UNetSpatioTemporalConditionModel,
+    )
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    torch.manual_seed(0)
+    unet = UNetSpatioTemporalConditionModel(
+        block_out_channels=(32, 64), layers_per_block=2, sample_size=32, in_channels=8, out_channels=4,
+        down_block_types=("CrossAttnDownBlockSpatioTemporal", "DownBlockSpatioTemporal"),
+        up_block_types=("UpBlockSpatioTemporal", "CrossAttnUpBlockSpatioTemporal"), cross_attention_dim=32,
+        num_attention_heads=8, projection_class_embeddings_input_dim=96, addition_time_embed_dim=32)
+    scheduler = EulerDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                                       interpolation_type="linear", num_train_timesteps=1000,
+                                       prediction_type="v_prediction", sigma_max=700.0, sigma_min=0.002,
+                                       steps_offset=1, timestep_spacing="leading", timestep_type="continuous",
+                                       use_karras_sigmas=True)
+    vae = AutoencoderKLTemporalDecoder(block_out_channels=[32, 64], in_channels=3, out_channels=3,
+                                       down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"], latent_channels=4)
+    # The pipeline resizes a picture to CLIP's 224x224 before encoding it: 7x7 patches of 32 keep it tiny.
+    image_encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(
+        hidden_size=32, projection_dim=32, num_hidden_layers=5, num_attention_heads=4, image_size=224,
+        intermediate_size=37, patch_size=32))
+    pipe = StableVideoDiffusionPipeline(unet=unet, image_encoder=image_encoder, scheduler=scheduler, vae=vae,
+                                        feature_extractor=CLIPImageProcessor(crop_size=224, size=224))
+    pipe.save_pretrained(folder)
+    return folder

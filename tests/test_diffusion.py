@@ -16,12 +16,13 @@ pytest.importorskip("diffusers")
 
 @pytest.fixture(scope="module")
 def tiny_models(tmp_path_factory):
-    from tests.diffusion_models import tiny_ltx, tiny_wan
+    from tests.diffusion_models import tiny_ltx, tiny_svd, tiny_wan
 
-    return {"ltx": tiny_ltx(tmp_path_factory.mktemp("tiny-ltx")), "wan": tiny_wan(tmp_path_factory.mktemp("tiny-wan"))}
+    return {name: build(tmp_path_factory.mktemp(f"tiny-{name}"))
+            for name, build in (("ltx", tiny_ltx), ("wan", tiny_wan), ("svd", tiny_svd))}
 
 
-@pytest.fixture(params=["ltx", "wan"])
+@pytest.fixture(params=["ltx", "wan", "svd"])
 def engine(request, monkeypatch, tiny_models):
     """Each engine chosen by REEL_ANIMATOR, with its tiny model, 2 steps and a small size."""
     name = request.param
@@ -74,11 +75,14 @@ def test_each_engine_renders_a_1080x1920_reel_through_the_cli(engine, tmp_path, 
     assert reel["frames"] == round(manifest["speech"]["duration_s"] * 30)
     assert manifest["engines"]["animator"].startswith(f"{engine} 1") and manifest["animation"]["options"]["steps"] == 2
     assert manifest["animation"]["options"]["device"] == "cpu"
-    # The paragraph's direction joins the prompt; random weights draw no face, so every frame is counted.
-    report = manifest["animation"]["report"]
-    assert report["prompts"][0]["prompt"].endswith(", smiles and nods") and report["prompts"][0]["start_s"] == 0
+    # The paragraph's direction joins the prompt (svd has none); random weights draw no face, so every
+    # frame is counted as one without a face and passes unchanged.
+    report, takes_prompt = manifest["animation"]["report"], engine != "svd"
+    assert ("not for commercial use" in manifest["animation"]["license"]) == (engine == "svd")
     assert report["frames_without_face"] == reel["frames"]
-    assert manifest["animation"]["directions"] == [{"start_s": 0.0, "visual": "smiles and nods", "used": True}]
+    assert manifest["animation"]["directions"] == [{"start_s": 0.0, "visual": "smiles and nods", "used": takes_prompt}]
+    if takes_prompt:
+        assert report["prompts"][0]["prompt"].endswith(", smiles and nods") and report["prompts"][0]["start_s"] == 0
 
 
 def test_windows_are_chained_without_a_colour_jump_at_the_seam(ltx_env, tmp_path):
@@ -113,14 +117,14 @@ def test_generation_sizes_are_rounded_up_to_what_each_pipeline_accepts(engine):
     from reel.animate import ANIMATORS
 
     animator = ANIMATORS.load(engine, ANIMATORS.options(engine))
-    # ltx: multiples of 32 (its size check); wan: of 32 (16 x 2-cell patches of its 16x VAE).
-    assert animator.generation_size() == (64, 128)
+    # ltx: multiples of 32 (its size check); wan: of 32 (its 16x VAE's cells in patches of 2); svd: of 8.
+    assert animator.generation_size() == {"ltx": (64, 128), "wan": (64, 128), "svd": (64, 112)}[engine]
 
 
 @pytest.mark.parametrize("model, message", [
     ("/nowhere/model", "model '/nowhere/model' is neither a folder nor in the Hugging Face cache; set REEL_"),
     ("Some-Org/Some-Model", "huggingface-cli download Some-Org/Some-Model --local-dir DIR"),
-    ("INCOMPLETE", "lacks transformer"),
+    ("INCOMPLETE", "lacks "),
 ])
 def test_missing_weights_are_one_line_in_under_a_second(engine, monkeypatch, tmp_path, capsys, tiny_models, model,
                                                         message):
@@ -128,9 +132,12 @@ def test_missing_weights_are_one_line_in_under_a_second(engine, monkeypatch, tmp
 
     from reel.cli import main
 
-    if model == "INCOMPLETE":
-        model = str(tmp_path / "incomplete")
-        shutil.copytree(tiny_models[engine], model, ignore=shutil.ignore_patterns("transformer"))
+    from reel.animate import ANIMATORS
+
+    if model == "INCOMPLETE":  # its denoiser (transformer or unet) is missing
+        denoiser = ANIMATORS.engine_class(engine).needs[0]
+        model, message = str(tmp_path / "incomplete"), f"lacks {denoiser}"
+        shutil.copytree(tiny_models[engine], model, ignore=shutil.ignore_patterns(denoiser))
     monkeypatch.setenv(f"REEL_{engine.upper()}_MODEL", model)
     script = script_file(tmp_path, animator=None)
     started = time.perf_counter()

@@ -193,9 +193,11 @@ class DiffusersAnimator(Engine):
     def size_multiple(self) -> int:
         raise NotImplementedError
 
-    def call_arguments(self) -> dict[str, Any]:
-        """Arguments of this engine's pipeline call beyond the shared ones."""
-        return {}
+    def call_arguments(self, prompt: str) -> dict[str, Any]:
+        """Arguments of this engine's pipeline call beyond the image, size, frames, steps and seed:
+        by default the text prompt (the options' prompt plus the paragraph's visual direction)."""
+        return {"prompt": prompt, "negative_prompt": self.options.negative_prompt,
+                "guidance_scale": self.options.guidance}
 
     def generation_size(self) -> tuple[int, int]:
         """The asked-for size, rounded up to what the pipeline accepts."""
@@ -225,16 +227,17 @@ class DiffusersAnimator(Engine):
         portrait = cover(job.base, size).astype(np.float32) / 255.0
         needed = math.ceil(job.frames / job.fps * self.options.frame_rate) + 1
         start, made = portrait, 0
-        job.report["prompts"] = []
+        if self.takes_directions:
+            job.report["prompts"] = []
         for number, count in enumerate(window_lengths(needed, self.options.window_frames, self.temporal_ratio())):
             direction = job.direction_at(made / self.options.frame_rate)
             prompt = f"{self.options.prompt}, {direction}" if direction else self.options.prompt
-            job.report["prompts"].append({"start_s": round(made / self.options.frame_rate, 3), "prompt": prompt})
+            if self.takes_directions:
+                job.report["prompts"].append({"start_s": round(made / self.options.frame_rate, 3), "prompt": prompt})
             video = self.pipe(
-                image=PIL.Image.fromarray((start * 255).round().astype(np.uint8)), prompt=prompt,
-                negative_prompt=self.options.negative_prompt, width=size[0], height=size[1], num_frames=count,
-                num_inference_steps=self.options.steps, guidance_scale=self.options.guidance, output_type="np",
-                generator=torch.Generator(device="cpu").manual_seed(job.seed + number), **self.call_arguments(),
+                image=PIL.Image.fromarray((start * 255).round().astype(np.uint8)), width=size[0], height=size[1],
+                num_frames=count, num_inference_steps=self.options.steps, output_type="np",
+                generator=torch.Generator(device="cpu").manual_seed(job.seed + number), **self.call_arguments(prompt),
             ).frames[0]
             video = match_colour(np.asarray(video, dtype=np.float32), portrait)
             for frame in video[1:] if number else video:  # a later window's first frame repeats the last one

@@ -25,6 +25,7 @@ class LtxAnimator(DiffusersAnimator):
     Options = LtxOptions
     pipeline_class = "LTXImageToVideoPipeline"
     needs = ("transformer", "vae", "text_encoder", "tokenizer", "scheduler")
+    license_note = "LTX-Video weights: commercial use allowed from version 0.9.6 (LTX-Video licence)"
 
     def temporal_ratio(self) -> int:
         return self.pipe.vae_temporal_compression_ratio
@@ -32,5 +33,5 @@ class LtxAnimator(DiffusersAnimator):
     def size_multiple(self) -> int:
         return math.lcm(_SIZE_MULTIPLE, self.pipe.vae_spatial_compression_ratio)
 
-    def call_arguments(self) -> dict[str, Any]:
-        return {"frame_rate": self.options.frame_rate}
+    def call_arguments(self, prompt: str) -> dict[str, Any]:
+        return {**super().call_arguments(prompt), "frame_rate": self.options.frame_rate}

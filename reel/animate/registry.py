@@ -9,6 +9,7 @@ ANIMATORS = EngineRegistry("animator", {
     "still": "reel.animate.still:StillAnimator",
     "ltx": "reel.animate.ltx:LtxAnimator",
     "wan": "reel.animate.wan:WanAnimator",
+    "svd": "reel.animate.svd:SvdAnimator",
 })
 
 

@@ -26,6 +26,7 @@ class WanAnimator(DiffusersAnimator):
     Options = WanOptions
     pipeline_class = "WanImageToVideoPipeline"
     needs = ("transformer", "vae", "text_encoder", "tokenizer", "scheduler")
+    license_note = "Wan 2.2 weights: Apache-2.0"
 
     def temporal_ratio(self) -> int:
         return self.pipe.vae_scale_factor_temporal
