@@ -130,9 +130,8 @@ def test_missing_weights_are_one_line_in_under_a_second(engine, monkeypatch, tmp
                                                         message):
     import shutil
 
-    from reel.cli import main
-
     from reel.animate import ANIMATORS
+    from reel.cli import main
 
     if model == "INCOMPLETE":  # its denoiser (transformer or unet) is missing
         denoiser = ANIMATORS.engine_class(engine).needs[0]
@@ -146,3 +145,44 @@ def test_missing_weights_are_one_line_in_under_a_second(engine, monkeypatch, tmp
     error = capsys.readouterr().err
     assert error.startswith(f"error: the animator '{engine}'") and message in error and error.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_generated_frames_get_a_mouth_that_follows_the_speech(settings, tmp_path):
+    """The diffusion engines' last stage on frames that hold a face (a drifting copy of the portrait at
+    a model's size): the mouth opens where the speech is loud and rests where it is quiet."""
+    from reel.animate.base import AUDIO_RATE, AnimationJob
+    from reel.animate.diffusion import finished_frames
+    from reel.animate.face import FacePass
+    from reel.avatars import load_portrait_pixels
+    from reel.evaluate.metrics import mouth_aperture
+    from reel.faces.mesh import load_face_mesh
+    from reel.media.audio import read_audio
+    from reel.models import Script
+    from tests.conftest import framed_portrait, speak
+
+    portrait = framed_portrait(settings, size=(540, 960))
+    base = load_portrait_pixels(portrait)
+    speech = speak("test-tone", Script(id="t", title="T", avatar="astronaut", voiceover="Papa made a bold plan."),
+                   tmp_path / "speech.wav")
+    audio, fps = read_audio(speech.path, AUDIO_RATE), 30
+    frames = round(speech.duration_s * fps)
+    face = FacePass(portrait, speech, audio, AUDIO_RATE, fps, frames, seed=0)
+    face.blinks[:] = 0.0
+    job = AnimationJob(portrait=portrait, base=base, speech=speech, audio=audio, fps=fps, frames=frames, seed=0,
+                       face=face)
+    model_fps = 24
+    small = cover(base, (272, 480))
+    drifting = (np.roll(small, (i // 8, -(i // 6)), axis=(0, 1)) for i in range(int(frames / fps * model_fps) + 2))
+    made = [frame.copy() for frame in finished_frames(drifting, model_fps, job)]
+    assert len(made) == frames and made[0].shape == (960, 540, 3) and job.report["frames_without_face"] == 0
+
+    mesh = load_face_mesh()
+    aperture = []
+    for frame in made:
+        found = mesh.detect(frame)
+        aperture.append(float(mouth_aperture(found.landmarks[None])[0]))
+    aperture = np.asarray(aperture)
+    order = np.argsort(face.openness)
+    quiet, loud = aperture[order[:5]].mean(), aperture[order[-5:]].mean()
+    assert loud - quiet > 0.03, (quiet, loud)
+    assert np.corrcoef(aperture, face.openness)[0, 1] > 0.6

@@ -134,6 +134,19 @@ def cover(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return scaled[top:top + size[1], left:left + size[0]]
 
 
+def finished_frames(model_frames: Iterator[np.ndarray], model_fps: float, job: AnimationJob) -> Iterator[np.ndarray]:
+    """Generated frames resampled to the reel's rate, scaled to fill the output size, and given the
+    speech-driven mouth by the face pass (a frame where no face is found passes unchanged, counted in
+    the report)."""
+    size = (job.portrait.width, job.portrait.height)
+    job.report["frames_without_face"] = 0
+    for index, frame in enumerate(resampled(model_frames, model_fps, job.fps, job.frames)):
+        frame = cover(frame, size)
+        if not job.face.apply_tracked(index, frame):
+            job.report["frames_without_face"] += 1
+        yield frame
+
+
 def resampled(windows: Iterator[np.ndarray], model_fps: float, fps: int, count: int) -> Iterator[np.ndarray]:
     """``count`` frames at ``fps`` from a stream of model frames at ``model_fps`` (nearest in time)."""
     index, current = -1, None
@@ -206,16 +219,7 @@ class DiffusersAnimator(Engine):
         return math.ceil(width / multiple) * multiple, math.ceil(height / multiple) * multiple
 
     def frames(self, job: AnimationJob) -> Iterator[np.ndarray]:
-        """Model frames resampled to the reel's rate, scaled to fill the output size, and given the
-        speech-driven mouth by the face pass (a frame where no face is found passes unchanged)."""
-        size = (job.portrait.width, job.portrait.height)
-        job.report["frames_without_face"] = 0
-        for index, frame in enumerate(resampled(self._model_frames(job), self.options.frame_rate, job.fps,
-                                                job.frames)):
-            frame = cover(frame, size)
-            if not job.face.apply_tracked(index, frame):
-                job.report["frames_without_face"] += 1
-            yield frame
+        return finished_frames(self._model_frames(job), self.options.frame_rate, job)
 
     def _model_frames(self, job: AnimationJob) -> Iterator[np.ndarray]:
         """Model frames (uint8 RGB at the generation size) covering the reel, window by window: each
