@@ -54,8 +54,8 @@ def _video_input(plan: RenderPlan, settings: ReelSettings, done: dict) -> VideoI
     encode = EncodeSettings(fps=settings.fps, x264_preset=settings.x264_preset, x264_crf=settings.x264_crf,
                             loudness_lufs=settings.loudness_lufs, true_peak_db=settings.true_peak_db,
                             ffmpeg=Path(ffmpeg.ffmpeg_exe()).name)
-    directions = [(start, direction) for start, direction in visual_directions(plan, done["camera"])
-                  if ANIMATORS.engine_class(plan.animator).takes_directions]
+    takes_directions = ANIMATORS.engine_class(plan.animator).takes_directions
+    directions = visual_directions(plan, done["camera"]) if takes_directions else []
     return VideoInput(portrait=done["portrait"], speech=done["speech"], captions=done["captions"],
                       camera=done["camera"], animator=animator, directions=directions, seed=settings.seed,
                       encode=encode)
