@@ -186,3 +186,15 @@ def test_generated_frames_get_a_mouth_that_follows_the_speech(settings, tmp_path
     quiet, loud = aperture[order[:5]].mean(), aperture[order[-5:]].mean()
     assert loud - quiet > 0.03, (quiet, loud)
     assert np.corrcoef(aperture, face.openness)[0, 1] > 0.6
+
+
+def test_a_render_past_its_deadline_stops_between_steps_and_publishes_nothing(engine, monkeypatch, tmp_path, capsys):
+    from reel.cli import main
+
+    monkeypatch.setenv(f"REEL_{engine.upper()}_DEADLINE_S", "0.000001")
+    script = script_file(tmp_path, animator=None)
+    assert main(["render", str(script), "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]  # after the progress lines of the steps before
+    assert error.startswith(f"error: the animator '{engine}' ran past its deadline of 1e-06 s "
+                            f"(REEL_{engine.upper()}_DEADLINE_S) at window 1, step 1; nothing was published")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

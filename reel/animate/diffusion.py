@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import math
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -39,6 +40,7 @@ class DiffusionOptions(EngineOptions):
     frame_rate: int = Field(default=24, ge=1, le=60)  # the model's own frame rate
     prompt: str = DEFAULT_PROMPT
     negative_prompt: str = DEFAULT_NEGATIVE
+    deadline_s: float | None = Field(default=None, gt=0)  # stop the render between denoising steps after this long
     cpu_offload: bool = False  # keep weights in CPU memory, moving each part to the GPU when it runs
     vae_tiling: bool = False  # decode in tiles: less GPU memory at large sizes
 
@@ -185,8 +187,13 @@ class DiffusersAnimator(Engine):
     def __init__(self, options: DiffusionOptions):
         import diffusers
         import torch
+        import transformers
 
         super().__init__(options)
+        # reel shows its own progress; the libraries' loading bars and notices would bury it.
+        for library in (diffusers, transformers):
+            library.utils.logging.disable_progress_bar()
+            library.utils.logging.set_verbosity_error()
         dtype = getattr(torch, options.dtype) if options.device != "cpu" else torch.float32
         pipeline = getattr(diffusers, self.pipeline_class)
         self.pipe = pipeline.from_pretrained(model_folder(self.name, options.model, self.needs), dtype=dtype,
@@ -212,6 +219,16 @@ class DiffusersAnimator(Engine):
         return {"prompt": prompt, "negative_prompt": self.options.negative_prompt,
                 "guidance_scale": self.options.guidance}
 
+    def _deadline_check(self, deadline: float | None, window: int):
+        """A pipeline step callback that stops the render once ``deadline`` (monotonic time) has passed."""
+        def check(pipe, step: int, timestep, tensors: dict) -> dict:
+            if deadline is not None and time.monotonic() > deadline:
+                setting = f"REEL_{self.name.upper()}_DEADLINE_S"
+                raise EngineError(f"the animator '{self.name}' ran past its deadline of {self.options.deadline_s:g} s "
+                                  f"({setting}) at window {window + 1}, step {step + 1}; nothing was published")
+            return tensors
+        return check
+
     def generation_size(self) -> tuple[int, int]:
         """The asked-for size, rounded up to what the pipeline accepts."""
         multiple = self.size_multiple()
@@ -228,6 +245,7 @@ class DiffusersAnimator(Engine):
         import torch
 
         size = self.generation_size()
+        deadline = time.monotonic() + self.options.deadline_s if self.options.deadline_s else None
         portrait = cover(job.base, size).astype(np.float32) / 255.0
         needed = math.ceil(job.frames / job.fps * self.options.frame_rate) + 1
         start, made = portrait, 0
@@ -242,6 +260,7 @@ class DiffusersAnimator(Engine):
                 image=PIL.Image.fromarray((start * 255).round().astype(np.uint8)), width=size[0], height=size[1],
                 num_frames=count, num_inference_steps=self.options.steps, output_type="np",
                 generator=torch.Generator(device="cpu").manual_seed(job.seed + number), **self.call_arguments(prompt),
+                callback_on_step_end=self._deadline_check(deadline, number),
             ).frames[0]
             video = match_colour(np.asarray(video, dtype=np.float32), portrait)
             for frame in video[1:] if number else video:  # a later window's first frame repeats the last one
