@@ -117,8 +117,8 @@ def window_lengths(frames_needed: int, window: int, temporal_ratio: int) -> list
 
 def match_colour(frames: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Shift and scale each channel of ``frames`` (N, H, W, 3, floats in [0, 1]) so their first frame
-    has the mean and spread of ``reference``: seams between windows do not jump, and a long reel
-    keeps the portrait's colours instead of drifting."""
+    has the mean and spread of ``reference`` (the portrait): every window starts in the portrait's
+    colours, so they cannot drift from window to window over a long reel."""
     first = frames[0].reshape(-1, 3)
     target = reference.reshape(-1, 3)
     scale = target.std(axis=0) / np.maximum(first.std(axis=0), 1e-4)
