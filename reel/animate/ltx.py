@@ -6,25 +6,22 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pydantic import Field
-
-from reel.animate.diffusion import DiffusersAnimator, DiffusionOptions
+from reel.animate.diffusion import DiffusersAnimator, DiffusionOptions, FrameRate, Steps
 
 _SIZE_MULTIPLE = 32  # LTXImageToVideoPipeline.check_inputs refuses other sizes
 
 
 class LtxOptions(DiffusionOptions):
     model: str = "Lightricks/LTX-Video-0.9.7-dev"
-    steps: int = Field(default=30, ge=1, le=200)
+    steps: Steps = 30
     size: str = "512x896"
-    frame_rate: int = Field(default=25, ge=1, le=60)
+    frame_rate: FrameRate = 25
 
 
 class LtxAnimator(DiffusersAnimator):
     name = "ltx"
     Options = LtxOptions
     pipeline_class = "LTXImageToVideoPipeline"
-    needs = ("transformer", "vae", "text_encoder", "tokenizer", "scheduler")
     license_note = "LTX-Video weights: commercial use allowed from version 0.9.6 (LTX-Video licence)"
 
     def temporal_ratio(self) -> int:

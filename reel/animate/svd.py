@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from reel.animate.diffusion import DiffusersAnimator, DiffusionOptions
+from reel.animate.diffusion import DiffusersAnimator, DiffusionOptions, FrameRate, Guidance, Steps, WindowFrames
 
 LICENSE_NOTE = "SVD weights: Stability AI licence, not for commercial use without a Stability AI licence"
 _SIZE_MULTIPLE = 8  # StableVideoDiffusionPipeline.check_inputs refuses other sizes
@@ -16,13 +16,13 @@ _SIZE_MULTIPLE = 8  # StableVideoDiffusionPipeline.check_inputs refuses other si
 
 class SvdOptions(DiffusionOptions):
     model: str = "stabilityai/stable-video-diffusion-img2vid-xt"
-    steps: int = Field(default=25, ge=1, le=200)
+    steps: Steps = 25
     size: str = "576x1024"  # 9:16, the model's own pixel count
-    window_frames: int = Field(default=25, ge=2, le=1000)
-    frame_rate: int = Field(default=7, ge=1, le=60)
+    window_frames: WindowFrames = 25
+    frame_rate: FrameRate = 7
     motion: int = Field(default=127, ge=1, le=255)  # motion bucket: more motion with higher values
     noise_aug_strength: float = Field(default=0.02, ge=0.0, le=1.0)
-    min_guidance: float = Field(default=1.0, ge=1.0, le=20.0)
+    min_guidance: Guidance = 1.0
 
 
 class SvdAnimator(DiffusersAnimator):

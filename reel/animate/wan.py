@@ -6,26 +6,23 @@ from __future__ import annotations
 
 import math
 
-from pydantic import Field
-
-from reel.animate.diffusion import DiffusersAnimator, DiffusionOptions
+from reel.animate.diffusion import DiffusersAnimator, DiffusionOptions, FrameRate, Guidance, Steps
 
 _SIZE_MULTIPLE = 16  # WanImageToVideoPipeline.check_inputs refuses other sizes
 
 
 class WanOptions(DiffusionOptions):
     model: str = "Wan-AI/Wan2.2-TI2V-5B-Diffusers"
-    steps: int = Field(default=40, ge=1, le=200)
+    steps: Steps = 40
     size: str = "480x832"
-    guidance: float = Field(default=5.0, ge=1.0, le=20.0)
-    frame_rate: int = Field(default=24, ge=1, le=60)
+    guidance: Guidance = 5.0
+    frame_rate: FrameRate = 24
 
 
 class WanAnimator(DiffusersAnimator):
     name = "wan"
     Options = WanOptions
     pipeline_class = "WanImageToVideoPipeline"
-    needs = ("transformer", "vae", "text_encoder", "tokenizer", "scheduler")
     license_note = "Wan 2.2 weights: Apache-2.0"
 
     def temporal_ratio(self) -> int:
