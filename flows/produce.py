@@ -43,8 +43,8 @@ _FORM_FIELDS = {
     "caption_style": (None, "empty: the avatar's style"),
     "camera": ("push-in", "the camera move of paragraphs that name none"),
     "speaking_rate": (1.0, "1.2 speaks 20 % faster than the voice"),
-    "animator": (None, "empty: the server's default (REEL_ANIMATOR). ltx, wan and svd need a GPU worker; "
-                 "svd's weights are not for commercial use"),
+    "animator": (None, "empty: the server's default (REEL_ANIMATOR). ltx, wan, svd and ltx2 need a GPU worker; "
+                 "svd's weights are not for commercial use; ltx2's are free below USD 10M annual revenue"),
 }
 
 

@@ -56,14 +56,16 @@ class PrefectRunner:
 def _run_step(step: Step, inputs: BaseModel, files: Path) -> BaseModel:
     """The task body: a progress artifact for steps that report progress; GPU steps take the global
     GPU limit (strict: a missing limit is an error, not a warning)."""
-    artifact_id = None
+    artifact_id, shown = None, -1
 
-    def progress(done: float, total: float) -> None:
-        nonlocal artifact_id
+    def progress(done: float, total: float, unit: str = "frame") -> None:
+        nonlocal artifact_id, shown
         if artifact_id is None:
-            artifact_id = create_progress_artifact(progress=0.0, description=f"{step.name}: progress")
-        if int(done) % 90 == 0 or done >= total:
-            update_progress_artifact(artifact_id, progress=100.0 * done / max(total, 1))
+            artifact_id = create_progress_artifact(progress=0.0, description=f"{step.name}: {unit}s done")
+        percent = int(100 * done / max(total, 1))
+        if percent >= shown + 5 or done >= total:  # every 5 %: each update is an API call
+            update_progress_artifact(artifact_id, progress=float(percent))
+            shown = percent
 
     on_gpu = step.device(inputs) != "cpu"
     with concurrency(GPU_LIMIT, occupy=1, strict=True) if on_gpu else contextlib.nullcontext():

@@ -76,10 +76,10 @@ def _render(args: argparse.Namespace) -> int:
         stages = STAGES + (("evaluate",) if args.evaluate else ())
         tasks = {stage: bar.add_task(stage, total=1, note="", start=False) for stage in stages}
 
-        def progress(stage: str, done: float, total: float) -> None:
+        def progress(stage: str, done: float, total: float, unit: str = "frame") -> None:
             task = tasks[stage]
             bar.start_task(task)
-            note = f"frame {int(done)}/{int(total)}" if total > 1 else ("done" if done >= total else "")
+            note = f"{unit} {int(done)}/{int(total)}" if total > 1 else ("done" if done >= total else "")
             bar.update(task, completed=done, total=total, note=note)
 
         result = render_plan(plan, out_dir, settings, progress, planned, evaluate=args.evaluate)
@@ -160,7 +160,7 @@ def _voices(args: argparse.Namespace) -> int:
 
 def _doctor(args: argparse.Namespace) -> int:
     """What is installed and usable; exit 1 if anything the default render needs is missing."""
-    checks: list[tuple[str, bool, str]] = []
+    checks: list[tuple[str, bool | None, str]] = []  # ok: True, failed: False, optional and not ready: None
 
     def check(name: str, probe) -> None:
         try:
@@ -207,34 +207,58 @@ def _doctor(args: argparse.Namespace) -> int:
         load_whisper()
         return whisper_version()
 
-    def animators() -> str:
+    def animator_rows() -> None:
+        """One row per animator. Only the default animator must be ready; the others are reported."""
         from reel.animate import ANIMATORS
-        from reel.engines import engine_device
-
-        def state(name: str) -> str:
-            engine = ANIMATORS.engine_class(name)
-            if not engine.is_installed():
-                return f"{name} (not installed: {engine.install_hint})"
-            try:
-                options = ANIMATORS.options(name)
-                engine.check(options)
-            except ReelError as error:
-                return f"{name} (not ready: {error})"
-            note = f"; {engine.license_note}" if engine.license_note else ""
-            return f"{name} (on {engine_device(options)}{note})"
 
         default = load_settings().animator
-        ANIMATORS.options(default)  # the default animator's REEL_<ANIMATOR>_* settings are valid
-        return f"default {default}; " + "; ".join(state(name) for name in ANIMATORS.names())
+        for name in ANIMATORS.names():
+            engine = ANIMATORS.engine_class(name)
+            try:
+                detail, ok = _animator_state(name), True
+            except ReelError as error:
+                detail, ok = str(error), (False if name == default else None)
+            detail += f"; {engine.license_note}" if engine.license_note else ""
+            checks.append((f"animator {name}" + (" (default)" if name == default else ""), ok, detail))
 
     check("face models", face_models)
-    check("animators", animators)
+    animator_rows()
     check("ffmpeg", ffmpeg_caps)
     check("voices", voices)
     check("whisper", whisper)
     for name, ok, detail in checks:
-        print(f"{'ok ' if ok else 'BAD'}  {name:<36} {detail}")
-    return 0 if all(ok for _, ok, _ in checks) else 1
+        print(f"{ {True: 'ok ', False: 'BAD', None: '-- '}[ok]}  {name:<36} {detail}")
+    return 0 if all(ok is not False for _, ok, _ in checks) else 1
+
+
+def _animator_state(name: str) -> str:
+    """Whether the animator's extra is installed, its weights found and its device available; the
+    first that fails raises a one-line ReelError."""
+    from reel.animate import ANIMATORS
+    from reel.engines import engine_device
+
+    engine = ANIMATORS.engine_class(name)
+    if not engine.is_installed():
+        raise ReelError(f"not installed: {engine.install_hint}")
+    options = ANIMATORS.options(name)
+    try:
+        engine.check(options)
+    except ReelError as error:
+        raise ReelError(f"installed; weights not found: {error}") from None
+    device = engine_device(options)
+    if not _device_available(device):
+        raise ReelError(f"installed, weights found, but device {device} is not available here")
+    return f"installed, ready on {device}"
+
+
+def _device_available(device: str) -> bool:
+    if device == "cpu":
+        return True
+    try:
+        import torch
+    except ImportError:
+        return False
+    return device.startswith("cuda") and torch.cuda.is_available()
 
 
 if __name__ == "__main__":

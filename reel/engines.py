@@ -34,6 +34,7 @@ class Engine:
     Options: ClassVar[type[EngineOptions]] = EngineOptions
     install_hint: ClassVar[str] = "pip install -e ."
     takes_directions: ClassVar[bool] = False  # animators: whether [visual: ...] directions steer the frames
+    reports_progress: ClassVar[bool] = False  # animators: True when they report their own (slow) work, not frames
     license_note: ClassVar[str] = ""  # what the weights' licence allows, where a user must know before choosing
 
     def __init__(self, options: EngineOptions):

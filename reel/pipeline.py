@@ -34,12 +34,12 @@ from reel.settings import ReelSettings, load_settings
 from reel.steps import STEPS, run_steps
 from reel.steps.video import visual_directions
 
-# progress(stage, done, total): called when a stage starts (done=0) and as it advances.
-Progress = Callable[[str, float, float], None]
+# progress(stage, done, total, unit="frame"): called when a stage starts (done=0) and as it advances.
+Progress = Callable[..., None]
 STAGES = ("script",) + tuple(step.name for step in STEPS)
 
 
-def _no_progress(stage: str, done: float, total: float) -> None:
+def _no_progress(stage: str, done: float, total: float, unit: str = "frame") -> None:
     pass
 
 

@@ -6,21 +6,28 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def tiny_t5(folder: Path, umt5: bool = False):
-    """A 2-layer T5 (or UMT5, as Wan uses) encoder and a small Unigram tokenizer (a WordLevel
-    vocabulary does not load back)."""
+def unigram(specials: list[str]):
+    """A small Unigram vocabulary (a WordLevel one does not load back): ``specials``, some words of the
+    default prompt, and single letters, so that any prompt tokenizes."""
     from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import T5Config, T5EncoderModel, T5TokenizerFast, UMT5Config, UMT5EncoderModel
 
-    pieces = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)] + [
+    pieces = [(token, 0.0) for token in specials] + [
         (f"\u2581{word}", -1.0) for word in "a person talking to the camera natural head movement".split()
     ] + [(ch, -5.0) for ch in "abcdefghijklmnopqrstuvwxyz,."]
-    tokenizer = Tokenizer(models.Unigram(pieces, unk_id=2))
+    tokenizer = Tokenizer(models.Unigram(pieces, unk_id=specials.index("<unk>")))
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
+    return tokenizer, len(pieces)
+
+
+def tiny_t5(folder: Path, umt5: bool = False):
+    """A 2-layer T5 (or UMT5, as Wan uses) encoder and its tokenizer."""
+    from transformers import T5Config, T5EncoderModel, T5TokenizerFast, UMT5Config, UMT5EncoderModel
+
+    tokenizer, vocabulary = unigram(["<pad>", "</s>", "<unk>"])
     fast = T5TokenizerFast(tokenizer_object=tokenizer, pad_token="<pad>", eos_token="</s>", unk_token="<unk>",
                            extra_ids=0)
     config_class, encoder_class = (UMT5Config, UMT5EncoderModel) if umt5 else (T5Config, T5EncoderModel)
-    config = config_class(vocab_size=len(pieces), d_model=32, d_kv=8, d_ff=37, num_layers=2, num_heads=4,
+    config = config_class(vocab_size=vocabulary, d_model=32, d_kv=8, d_ff=37, num_layers=2, num_heads=4,
                           relative_attention_num_buckets=8)
     return encoder_class(config), fast
 
@@ -106,5 +113,66 @@ def tiny_svd(folder: Path) -> Path:
         intermediate_size=37, patch_size=32))
     pipe = StableVideoDiffusionPipeline(unet=unet, image_encoder=image_encoder, scheduler=scheduler, vae=vae,
                                         feature_extractor=CLIPImageProcessor(crop_size=224, size=224))
+    pipe.save_pretrained(folder)
+    return folder
+
+
+def tiny_ltx2(folder: Path) -> Path:
+    """A tiny LTX-2 image-to-video pipeline saved in ``folder``: video VAE 8x spatial and temporal,
+    audio VAE 4x over 8 mel bins (as the real one compresses), a 2-layer Gemma 3 text encoder (other
+    sizes follow diffusers' LTX-2 tests)."""
+    import torch
+    from diffusers import (
+        AutoencoderKLLTX2Audio,
+        AutoencoderKLLTX2Video,
+        FlowMatchEulerDiscreteScheduler,
+        LTX2ImageToVideoPipeline,
+        LTX2VideoTransformer3DModel,
+    )
+    from diffusers.pipelines.ltx2 import LTX2TextConnectors
+    from diffusers.pipelines.ltx2.vocoder import LTX2Vocoder
+    from transformers import Gemma3Config, Gemma3ForConditionalGeneration, GemmaTokenizerFast
+
+    torch.manual_seed(0)
+    tokenizer, vocabulary = unigram(["<pad>", "<eos>", "<bos>", "<unk>", "<image>", "<boi>", "<eoi>"])
+    fast = GemmaTokenizerFast(tokenizer_object=tokenizer, pad_token="<pad>", eos_token="<eos>", bos_token="<bos>",
+                              unk_token="<unk>")
+    text = {"vocab_size": vocabulary, "hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 2,
+            "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 16, "sliding_window": 16,
+            "max_position_embeddings": 2048}
+    vision = {"hidden_size": 16, "intermediate_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
+              "image_size": 28, "patch_size": 14}
+    text_encoder = Gemma3ForConditionalGeneration(Gemma3Config(
+        text_config=text, vision_config=vision, mm_tokens_per_image=4, image_token_index=4, boi_token_index=5,
+        eoi_token_index=6))
+    transformer = LTX2VideoTransformer3DModel(
+        in_channels=4, out_channels=4, patch_size=1, patch_size_t=1, num_attention_heads=2, attention_head_dim=8,
+        cross_attention_dim=16, audio_in_channels=4, audio_out_channels=4, audio_num_attention_heads=2,
+        audio_attention_head_dim=4, audio_cross_attention_dim=8, num_layers=2, qk_norm="rms_norm_across_heads",
+        caption_channels=32, rope_double_precision=False, rope_type="split")
+    connectors = LTX2TextConnectors(
+        caption_channels=32, text_proj_in_factor=3, video_connector_num_attention_heads=4,
+        video_connector_attention_head_dim=8, video_connector_num_layers=1,
+        video_connector_num_learnable_registers=None, audio_connector_num_attention_heads=4,
+        audio_connector_attention_head_dim=8, audio_connector_num_layers=1,
+        audio_connector_num_learnable_registers=None, connector_rope_base_seq_len=32, rope_theta=10000.0,
+        rope_double_precision=False, causal_temporal_positioning=False, rope_type="split")
+    vae = AutoencoderKLLTX2Video(
+        in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(8, 8, 8),
+        decoder_block_out_channels=(8, 8, 8), layers_per_block=(1, 1, 1), decoder_layers_per_block=(1, 1, 1, 1),
+        spatio_temporal_scaling=(True, True, True), decoder_spatio_temporal_scaling=(True, True, True),
+        decoder_inject_noise=(False,) * 4, downsample_type=("spatiotemporal",) * 3, upsample_residual=(False,) * 3,
+        upsample_factor=(1,) * 3, timestep_conditioning=False, patch_size=1, patch_size_t=1, encoder_causal=True,
+        decoder_causal=False)
+    audio_vae = AutoencoderKLLTX2Audio(
+        base_channels=4, output_channels=2, ch_mult=(1, 2, 4), num_res_blocks=1, attn_resolutions=None, in_channels=2,
+        resolution=32, latent_channels=2, norm_type="pixel", causality_axis="height", dropout=0.0,
+        mid_block_add_attention=False, sample_rate=16000, mel_hop_length=160, is_causal=True, mel_bins=8)
+    vocoder = LTX2Vocoder(in_channels=16, hidden_channels=32, out_channels=2, upsample_kernel_sizes=[4, 4],
+                          upsample_factors=[2, 2], resnet_kernel_sizes=[3], resnet_dilations=[[1, 3, 5]],
+                          leaky_relu_negative_slope=0.1, output_sampling_rate=16000)
+    pipe = LTX2ImageToVideoPipeline(transformer=transformer, vae=vae, audio_vae=audio_vae,
+                                    scheduler=FlowMatchEulerDiscreteScheduler(), text_encoder=text_encoder,
+                                    tokenizer=fast, connectors=connectors, vocoder=vocoder)
     pipe.save_pretrained(folder)
     return folder

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
@@ -29,6 +29,7 @@ class AnimationJob:
     face: FacePass  # the shared speech-driven mouth and blinks; engines decide where it runs
     directions: list[tuple[float, str]] = field(default_factory=list)  # (start s, [visual: ...]) per paragraph
     report: dict = field(default_factory=dict)  # the engine notes what it did here; kept in the manifest
+    progress: Callable[..., None] = lambda done, total, unit="frame": None  # for engines that report their own
 
     def direction_at(self, seconds: float) -> str | None:
         """The visual direction of the paragraph being spoken at ``seconds`` (None: none given)."""
@@ -48,6 +49,7 @@ class Animator(Protocol):
     Options: ClassVar[type[EngineOptions]]
     install_hint: ClassVar[str]
     takes_directions: ClassVar[bool]  # True: the frames follow the script's [visual: ...] directions
+    reports_progress: ClassVar[bool]  # True: the engine reports progress through ``job.progress`` itself
 
     @classmethod
     def is_installed(cls) -> bool: ...

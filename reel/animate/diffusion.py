@@ -145,15 +145,18 @@ def cover(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return scaled[top:top + size[1], left:left + size[0]]
 
 
-def finished_frames(model_frames: Iterator[np.ndarray], model_fps: float, job: AnimationJob) -> Iterator[np.ndarray]:
-    """Generated frames resampled to the reel's rate, scaled to fill the output size, and given the
-    speech-driven mouth by the face pass (a frame where no face is found passes unchanged, counted in
-    the report)."""
+def finished_frames(model_frames: Iterator[np.ndarray], model_fps: float, job: AnimationJob,
+                    mouth_pass: bool = True) -> Iterator[np.ndarray]:
+    """Generated frames resampled to the reel's rate, scaled to fill the output size, and (with
+    ``mouth_pass``) given the speech-driven mouth by the face pass: a frame where no face is found
+    passes unchanged, counted in the report."""
     size = (job.portrait.width, job.portrait.height)
-    job.report["frames_without_face"] = 0
+    job.report["mouth_pass"] = mouth_pass
+    if mouth_pass:
+        job.report["frames_without_face"] = 0
     for index, frame in enumerate(resampled(model_frames, model_fps, job.fps, job.frames)):
         frame = cover(frame, size)
-        if not job.face.apply_tracked(index, frame):
+        if mouth_pass and not job.face.apply_tracked(index, frame):
             job.report["frames_without_face"] += 1
         yield frame
 
@@ -178,6 +181,7 @@ class DiffusersAnimator(Engine):
 
     install_hint = INSTALL_HINT
     takes_directions = True
+    reports_progress = True  # denoising steps: frames come only at the end of each window
     pipeline_class: ClassVar[str]  # a class name in diffusers
     needs: ClassVar[tuple[str, ...]] = TEXT_PIPELINE_PARTS  # subfolders a complete model folder has
 
@@ -222,21 +226,30 @@ class DiffusersAnimator(Engine):
     def size_multiple(self) -> int:
         raise NotImplementedError
 
-    def call_arguments(self, prompt: str) -> dict[str, Any]:
-        """Arguments of this engine's pipeline call beyond the image, size, frames, steps and seed:
-        by default the text prompt (the options' prompt plus the paragraph's visual direction)."""
+    def call_arguments(self, prompt: str, job: AnimationJob, start_s: float, frames: int) -> dict[str, Any]:
+        """Arguments of this engine's pipeline call for the window of ``frames`` model frames from
+        ``start_s`` seconds, beyond the image, size, frames, steps and seed: by default the text prompt
+        (the options' prompt plus the paragraph's visual direction)."""
         return {"prompt": prompt, "negative_prompt": self.options.negative_prompt,
                 "guidance_scale": self.options.guidance}
 
-    def _deadline_check(self, deadline: float | None, window: int):
-        """A pipeline step callback that stops the render once ``deadline`` (monotonic time) has passed."""
-        def check(pipe, step: int, timestep, tensors: dict) -> dict:
+    def mouth_pass(self) -> bool:
+        """Whether reel's face pass gives the generated frames their speech-driven mouth."""
+        return True
+
+    def _step_end(self, job: AnimationJob, deadline: float | None, window: int, windows: int):
+        """A pipeline step callback: reports the denoising step, and stops the render once ``deadline``
+        (monotonic time) has passed."""
+        steps = self.options.steps
+
+        def on_step_end(pipe, step: int, timestep, tensors: dict) -> dict:
+            job.progress(window * steps + step + 1, windows * steps, "denoising step")
             if deadline is not None and time.monotonic() > deadline:
                 setting = f"REEL_{self.name.upper()}_DEADLINE_S"
                 raise EngineError(f"the animator '{self.name}' ran past its deadline of {self.options.deadline_s:g} s "
                                   f"({setting}) at window {window + 1}, step {step + 1}; nothing was published")
             return tensors
-        return check
+        return on_step_end
 
     def generation_size(self) -> tuple[int, int]:
         """The asked-for size, rounded up to what the pipeline accepts."""
@@ -245,7 +258,7 @@ class DiffusersAnimator(Engine):
         return math.ceil(width / multiple) * multiple, math.ceil(height / multiple) * multiple
 
     def frames(self, job: AnimationJob) -> Iterator[np.ndarray]:
-        return finished_frames(self._model_frames(job), self.options.frame_rate, job)
+        return finished_frames(self._model_frames(job), self.options.frame_rate, job, self.mouth_pass())
 
     def _model_frames(self, job: AnimationJob) -> Iterator[np.ndarray]:
         """Model frames (uint8 RGB at the generation size) covering the reel, window by window: each
@@ -257,19 +270,22 @@ class DiffusersAnimator(Engine):
         deadline = time.monotonic() + self.options.deadline_s if self.options.deadline_s else None
         portrait = cover(job.base, size).astype(np.float32) / 255.0
         needed = math.ceil(job.frames / job.fps * self.options.frame_rate) + 1
+        windows = window_lengths(needed, self.options.window_frames, self.temporal_ratio())
         start, made = portrait, 0
         if self.takes_directions:
             job.report["prompts"] = []
-        for number, count in enumerate(window_lengths(needed, self.options.window_frames, self.temporal_ratio())):
+        for number, count in enumerate(windows):
             direction = job.direction_at(made / self.options.frame_rate)
             prompt = f"{self.options.prompt}, {direction}" if direction else self.options.prompt
             if self.takes_directions:
                 job.report["prompts"].append({"start_s": round(made / self.options.frame_rate, 3), "prompt": prompt})
+            first_s = (made - (1 if number else 0)) / self.options.frame_rate  # when this window's first frame shows
             video = self.pipe(
                 image=PIL.Image.fromarray((start * 255).round().astype(np.uint8)), width=size[0], height=size[1],
                 num_frames=count, num_inference_steps=self.options.steps, output_type="np",
-                generator=torch.Generator(device="cpu").manual_seed(job.seed + number), **self.call_arguments(prompt),
-                callback_on_step_end=self._deadline_check(deadline, number),
+                generator=torch.Generator(device="cpu").manual_seed(job.seed + number),
+                **self.call_arguments(prompt, job, first_s, count),
+                callback_on_step_end=self._step_end(job, deadline, number, len(windows)),
             ).frames[0]
             video = match_colour(np.asarray(video, dtype=np.float32), portrait)
             for frame in video[1:] if number else video:  # a later window's first frame repeats the last one

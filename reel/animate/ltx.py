@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from reel.animate.base import AnimationJob
 from reel.animate.diffusion import DiffusersAnimator, DiffusionOptions, FrameRate, Steps
 
 _SIZE_MULTIPLE = 32  # LTXImageToVideoPipeline.check_inputs refuses other sizes
@@ -30,5 +31,5 @@ class LtxAnimator(DiffusersAnimator):
     def size_multiple(self) -> int:
         return math.lcm(_SIZE_MULTIPLE, self.pipe.vae_spatial_compression_ratio)
 
-    def call_arguments(self, prompt: str) -> dict[str, Any]:
-        return {**super().call_arguments(prompt), "frame_rate": self.options.frame_rate}
+    def call_arguments(self, prompt: str, job: AnimationJob, start_s: float, frames: int) -> dict[str, Any]:
+        return {**super().call_arguments(prompt, job, start_s, frames), "frame_rate": self.options.frame_rate}

@@ -10,6 +10,7 @@ ANIMATORS = EngineRegistry("animator", {
     "ltx": "reel.animate.ltx:LtxAnimator",
     "wan": "reel.animate.wan:WanAnimator",
     "svd": "reel.animate.svd:SvdAnimator",
+    "ltx2": "reel.animate.ltx2:Ltx2Animator",
 })
 
 

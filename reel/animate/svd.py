@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
+from reel.animate.base import AnimationJob
 from reel.animate.diffusion import DiffusersAnimator, DiffusionOptions, FrameRate, Guidance, Steps, WindowFrames
 
 LICENSE_NOTE = "SVD weights: Stability AI licence, not for commercial use without a Stability AI licence"
@@ -39,7 +40,7 @@ class SvdAnimator(DiffusersAnimator):
     def size_multiple(self) -> int:
         return max(_SIZE_MULTIPLE, self.pipe.vae_scale_factor)
 
-    def call_arguments(self, prompt: str) -> dict[str, Any]:
+    def call_arguments(self, prompt: str, job: AnimationJob, start_s: float, frames: int) -> dict[str, Any]:
         return {"fps": self.options.frame_rate, "motion_bucket_id": self.options.motion,
                 "noise_aug_strength": self.options.noise_aug_strength, "decode_chunk_size": 8,
                 "min_guidance_scale": self.options.min_guidance, "max_guidance_scale": self.options.guidance}

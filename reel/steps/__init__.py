@@ -28,14 +28,14 @@ __all__ = ["CAMERA", "CAPTIONS", "PORTRAIT", "SPEECH", "STEPS", "VIDEO", "Progre
 
 
 def run_steps(plan: RenderPlan, settings: ReelSettings, runner, seconds: dict[str, float],
-              progress: Callable[[str, float, float], None]) -> dict[str, Any]:
+              progress: Callable[..., None]) -> dict[str, Any]:
     """Run every step in order through ``runner(step, inputs, progress)``; returns the artifacts by name."""
     done: dict[str, Any] = {}
     for step in STEPS:
         progress(step.name, 0, 1)
         started = time.perf_counter()
         inputs = step.prepare(plan, settings, done)
-        done[step.name] = runner(step, inputs, lambda d, t, name=step.name: progress(name, d, t))
+        done[step.name] = runner(step, inputs, lambda d, t, unit="frame", name=step.name: progress(name, d, t, unit))
         seconds[step.name] = time.perf_counter() - started
         progress(step.name, 1, 1)
     return done

@@ -16,7 +16,7 @@ from reel.settings import ReelSettings
 
 In = TypeVar("In", bound=BaseModel)
 Out = TypeVar("Out", bound=BaseModel)
-Progress = Callable[[float, float], None]  # (done, total)
+Progress = Callable[..., None]  # progress(done, total, unit='frame'), e.g. unit 'denoising step'
 
 
 @dataclass(frozen=True)

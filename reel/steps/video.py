@@ -67,9 +67,10 @@ def visual_directions(plan: RenderPlan, camera: CameraPlan) -> list[tuple[float,
             if paragraph.visual]
 
 
-def frame_stream(inputs: VideoInput, report: dict | None = None) -> Iterator[np.ndarray]:
+def frame_stream(inputs: VideoInput, report: dict | None = None, progress: Progress | None = None
+                 ) -> Iterator[np.ndarray]:
     """The reel's frames: the animator's, shaped by the face pass where the engine runs it, then moved
-    by the camera pass."""
+    by the camera pass. ``progress`` counts frames, or the engine's own work where it reports that."""
     portrait, speech, fps = inputs.portrait, inputs.speech, inputs.encode.fps
     frames = frame_count(speech.duration_s, fps)
     audio = read_audio(speech.path, AUDIO_RATE)
@@ -78,7 +79,13 @@ def frame_stream(inputs: VideoInput, report: dict | None = None) -> Iterator[np.
                        face=FacePass(portrait, speech, audio, AUDIO_RATE, fps, frames, inputs.seed),
                        report=report if report is not None else {})
     animator = ANIMATORS.load(inputs.animator.name, inputs.animator.options)
-    return camera_pass(animator.frames(job), inputs.camera, fps, frames, (portrait.width, portrait.height))
+    stream = animator.frames(job)
+    if progress is not None:
+        if animator.reports_progress:
+            job.progress = progress
+        else:
+            stream = _reporting(stream, frames, progress)
+    return camera_pass(stream, inputs.camera, fps, frames, (portrait.width, portrait.height))
 
 
 def _render_video(inputs: VideoInput, files: Path, progress: Progress) -> Video:
@@ -86,7 +93,7 @@ def _render_video(inputs: VideoInput, files: Path, progress: Progress) -> Video:
     portrait, speech, encode = inputs.portrait, inputs.speech, inputs.encode
     size, frames = (portrait.width, portrait.height), frame_count(speech.duration_s, encode.fps)
     report: dict = {}
-    stream = frame_stream(inputs, report)
+    stream = frame_stream(inputs, report, progress)
     path = files.with_suffix(".mp4")
     with atomic_path(path) as tmp:
         argv = ffmpeg.encode_argv(
@@ -94,7 +101,7 @@ def _render_video(inputs: VideoInput, files: Path, progress: Progress) -> Video:
             audio_filter=normalizing_filter(speech.path, encode.loudness_lufs, encode.true_peak_db),
             subtitles=inputs.captions.path, fonts_dir=inputs.captions.fonts_dir,
             preset=encode.x264_preset, crf=encode.x264_crf)
-        ffmpeg.run_with_frames(argv, _reporting(stream, frames, progress))
+        ffmpeg.run_with_frames(argv, stream)
     return Video(path=path, frames=frames, sha256=sha256_file(path), animator_report=report)
 
 
@@ -102,7 +109,7 @@ def _reporting(frames: Iterator[np.ndarray], total: int, progress: Progress) -> 
     for done, frame in enumerate(frames, start=1):
         yield frame
         if done % 15 == 0 or done == total:
-            progress(done, total)
+            progress(done, total, "frame")
 
 
 VIDEO = Step("video", "1", Video, _video_input, _render_video, device=lambda inputs: inputs.animator.device)
