@@ -223,6 +223,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
     check("face models", face_models)
     animator_rows()
+    check("hosted providers", _providers_state)
     check("ffmpeg", ffmpeg_caps)
     check("voices", voices)
     check("whisper", whisper)
@@ -242,13 +243,24 @@ def _animator_state(name: str) -> str:
         raise ReelError(f"not installed: {engine.install_hint}")
     options = ANIMATORS.options(name)
     try:
-        engine.check(options)
+        engine.check(options)  # weights found, credentials set
     except ReelError as error:
-        raise ReelError(f"installed; weights not found: {error}") from None
+        raise ReelError(f"installed; not ready: {error}") from None
+    if getattr(options, "provider", None):
+        return f"installed, ready, hosted by {options.provider}"
     device = engine_device(options)
     if not _device_available(device):
         raise ReelError(f"installed, weights found, but device {device} is not available here")
     return f"installed, ready on {device}"
+
+
+def _providers_state() -> str:
+    """Which hosted providers have their credentials set (never the credentials themselves)."""
+    from reel.hosted.secrets import CREDENTIALS, configured
+
+    return "; ".join(f"{name}: configured" if configured(name) else
+                     f"{name}: not configured ({', '.join(setting for setting, _ in settings)})"
+                     for name, settings in CREDENTIALS.items())
 
 
 def _device_available(device: str) -> bool:

@@ -8,7 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from reel.animate.diffusion import cover, match_colour, window_lengths
+from reel.animate.diffusion import match_colour, window_lengths
+from reel.animate.framing import cover
 from tests.test_pipeline import script_file
 
 pytest.importorskip("diffusers")
@@ -318,7 +319,7 @@ def test_doctor_reports_each_animator_install_weights_device_and_licence(monkeyp
     state, detail = rows["animator ltx2"]
     assert state == "ok " and detail.startswith("installed, ready on cpu; LTX-2 weights: LTX-2 Community License")
     state, detail = rows["animator svd"]
-    assert state == "-- " and detail.startswith("installed; weights not found: the animator 'svd': model '/nowhere/svd'")
+    assert state == "-- " and detail.startswith("installed; not ready: the animator 'svd': model '/nowhere/svd'")
     assert detail.endswith("not for commercial use without a Stability AI licence")
     if not __import__("torch").cuda.is_available():
         state, detail = rows["animator ltx"]

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-import cv2
 import numpy as np
 from pydantic import Field, field_validator
 
 from reel.animate.base import AnimationJob
+from reel.animate.framing import cover, resampled
 from reel.engines import Engine, EngineOptions
 from reel.errors import EngineError
 
@@ -135,16 +135,6 @@ def match_colour(frames: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return np.clip(frames * scale + shift, 0.0, 1.0)
 
 
-def cover(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """``image`` scaled to fill ``size`` (width, height) and centre-cropped: no bars, no distortion."""
-    height, width = image.shape[:2]
-    scale = max(size[0] / width, size[1] / height)
-    scaled = cv2.resize(image, (max(size[0], round(width * scale)), max(size[1], round(height * scale))),
-                        interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
-    top, left = (scaled.shape[0] - size[1]) // 2, (scaled.shape[1] - size[0]) // 2
-    return scaled[top:top + size[1], left:left + size[0]]
-
-
 def finished_frames(model_frames: Iterator[np.ndarray], model_fps: float, job: AnimationJob,
                     mouth_pass: bool = True) -> Iterator[np.ndarray]:
     """Generated frames resampled to the reel's rate, scaled to fill the output size, and (with
@@ -159,19 +149,6 @@ def finished_frames(model_frames: Iterator[np.ndarray], model_fps: float, job: A
         if mouth_pass and not job.face.apply_tracked(index, frame):
             job.report["frames_without_face"] += 1
         yield frame
-
-
-def resampled(windows: Iterator[np.ndarray], model_fps: float, fps: int, count: int) -> Iterator[np.ndarray]:
-    """``count`` frames at ``fps`` from a stream of model frames at ``model_fps`` (nearest in time)."""
-    index, current = -1, None
-    for out in range(count):
-        wanted = round(out * model_fps / fps)
-        while index < wanted:
-            frame = next(windows, None)
-            if frame is None:
-                break
-            current, index = frame, index + 1
-        yield current
 
 
 class DiffusersAnimator(Engine):

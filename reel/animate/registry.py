@@ -11,6 +11,7 @@ ANIMATORS = EngineRegistry("animator", {
     "wan": "reel.animate.wan:WanAnimator",
     "svd": "reel.animate.svd:SvdAnimator",
     "ltx2": "reel.animate.ltx2:Ltx2Animator",
+    "kling-avatar": "reel.animate.kling_avatar:KlingAvatarAnimator",
 })
 
 
