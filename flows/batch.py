@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import time
 from pathlib import Path
 from typing import Literal
@@ -30,6 +31,7 @@ class BatchRow(BaseModel):
     reel: str
     status: Literal["rendered", "failed", "awaiting review"]
     duration_s: float | None = None
+    cost_usd: float = 0.0  # what a hosted animator billed for this reel
     output: str = ""
     error: str = ""
 
@@ -56,7 +58,8 @@ def weekly_batch(source: str = "assets/scripts", out_root: str = "out", max_para
                           description=f"weekly batch of {source}: "
                                       f"{sum(r.status == 'rendered' for r in rows)} rendered, "
                                       f"{sum(r.status == 'failed' for r in rows)} failed, "
-                                      f"{sum(r.status == 'awaiting review' for r in rows)} awaiting review")
+                                      f"{sum(r.status == 'awaiting review' for r in rows)} awaiting review; "
+                                      f"hosted animators billed about ${sum(r.cost_usd for r in rows):.2f}")
     return rows
 
 
@@ -76,7 +79,9 @@ def render_script(path: str, out_root: str, review_deployment: str) -> BatchRow:
         planned = {"script": time.perf_counter() - started}
         result = render_plan(plan, Path(out_root) / script.id, settings, seconds=planned,
                              runner=PrefectRunner(settings.cache_dir))
-        return BatchRow(reel=name, status="rendered", duration_s=round(result.duration_s, 2), output=str(result.video))
+        report = json.loads(result.manifest.read_text(encoding="utf-8"))["animation"]["report"]
+        return BatchRow(reel=name, status="rendered", duration_s=round(result.duration_s, 2),
+                        cost_usd=report.get("cost_usd", 0.0), output=str(result.video))
     except ReelError as error:
         return BatchRow(reel=name, status="failed", error=str(error))
     except Exception as error:  # noqa: BLE001 - isolate every failure, name its kind

@@ -112,7 +112,8 @@ class KlingAvatarAnimator(Engine):
         try:
             with tempfile.TemporaryDirectory(prefix="reel-hosted-") as folder:
                 for number, (start_s, end_s) in enumerate(spans):
-                    count = (job.frames if number == len(spans) - 1 else round(end_s * job.fps)) - round(start_s * job.fps)
+                    end_frame = job.frames if number == len(spans) - 1 else round(end_s * job.fps)
+                    count = end_frame - round(start_s * job.fps)
                     clip = TalkingHeadJob(image.tobytes(), wav_bytes(job.audio, start_s, end_s),
                                           job.direction_at(start_s) or self.options.prompt, end_s - start_s)
                     video = self._generate(provider, http, clip, job, number, len(spans), Path(folder))
@@ -124,7 +125,10 @@ class KlingAvatarAnimator(Engine):
                         if index == count - 1:
                             last = frame.astype(np.float32)
         except ProviderError as error:
-            raise EngineError(f"the animator '{self.name}' via {provider.name}: {error}; nothing was published") from None
+            billed = sum(clip["billed_s"] for clip in job.report["clips"])
+            spent = f" ({billed:.1f} s submitted, about ${billed * self.price_per_s():.2f})" if billed else ""
+            raise EngineError(f"the animator '{self.name}' via {provider.name}: {error}; nothing was "
+                              f"published{spent}") from None
         finally:
             job.report["retries"] = http.retried
             job.report["cost_usd"] = round(sum(c["billed_s"] for c in job.report["clips"]) * self.price_per_s(), 4)
@@ -137,6 +141,7 @@ class KlingAvatarAnimator(Engine):
         task = provider.submit(http, clip)
         record = {"task_id": task, "seconds": round(clip.seconds, 3), "billed_s": round(clip.seconds, 3)}
         job.report["clips"].append(record)  # billed from submission on, even if we stop waiting
+        http.activity = f"waiting for {which}"
         wait = self.options.poll_s
         while True:
             state = provider.poll(http, task)
