@@ -44,7 +44,8 @@ _FORM_FIELDS = {
     "camera": ("push-in", "the camera move of paragraphs that name none"),
     "speaking_rate": (1.0, "1.2 speaks 20 % faster than the voice"),
     "animator": (None, "empty: the server's default (REEL_ANIMATOR). ltx, wan, svd and ltx2 need a GPU worker; "
-                 "svd's weights are not for commercial use; ltx2's are free below USD 10M annual revenue"),
+                 "svd's weights are not for commercial use; ltx2's are free below USD 10M annual revenue; "
+                 "kling-avatar sends the portrait and the speech to a hosted service, billed per second"),
 }
 
 

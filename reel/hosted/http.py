@@ -65,7 +65,7 @@ class HostedHttp:
                 if final is not None or response.status_code not in TRANSIENT_STATUS:
                     raise ProviderError(final or f"HTTP {response.status_code}: {message_of(error)}")
                 reason = f"HTTP {response.status_code}"
-                retry_after = _seconds(response.headers.get("retry-after"))
+                retry_after = _number(response.headers.get("retry-after"))
             if attempt == self.retries:
                 raise ProviderError(f"gave up after {attempt + 1} attempts ({reason}) at "
                                     f"{_where(url)}; try again later")
@@ -100,7 +100,7 @@ class HostedHttp:
                     if response.status_code >= 400:
                         raise ProviderError(f"the video download failed with HTTP "
                                             f"{response.status_code} at {_where(url)}")
-                    announced = _seconds(response.headers.get("content-length"))
+                    announced = _number(response.headers.get("content-length"))
                     expected = expected_bytes or (int(announced) if announced is not None else None)
                     if expected is not None and expected > max_bytes:
                         raise ProviderError(f"the video is {expected} bytes, more than the "
@@ -116,12 +116,12 @@ class HostedHttp:
                         out.flush()
                         if expected is not None and received != expected:
                             raise ProviderError(f"the video download was cut short ({received} of "
-                                                f"{expected} bytes); nothing was published")
+                                                f"{expected} bytes)")
                 return digest.hexdigest()
             except (httpx.TimeoutException, httpx.TransportError) as error:
                 if isinstance(error, httpx.RemoteProtocolError):  # the body ended early
                     raise ProviderError(f"the video download was cut short ({received} bytes "
-                                        f"received); nothing was published") from None
+                                        f"received)") from None
                 if attempt == self.retries:
                     raise ProviderError(f"the video download failed ({type(error).__name__})") from None
                 self.retried += 1
@@ -158,7 +158,7 @@ def _body(response) -> Any:
         return response.text[:200]
 
 
-def _seconds(value: str | None) -> float | None:
+def _number(value: str | None) -> float | None:
     try:
         return float(value) if value is not None else None
     except ValueError:
