@@ -25,6 +25,9 @@ class EngineOptions(BaseSettings):
     """Base of every engine's options. An engine that runs on a GPU has a ``device`` option."""
 
     model_config = SettingsConfigDict(extra="forbid", frozen=True)
+    # Options that cannot change what the engine makes (budgets, deadlines, polling): left out of cache
+    # keys, so raising a budget does not make (and pay for) the same reel again.
+    UNKEYED: ClassVar[frozenset[str]] = frozenset()
 
 
 class Engine:

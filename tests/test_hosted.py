@@ -246,3 +246,17 @@ def test_the_weekly_batch_summary_shows_what_the_hosted_animator_billed(provider
         summaries = [a for a in client.read_artifacts() if a.key == "weekly-batch-summary"]
     latest = max(summaries, key=lambda artifact: artifact.created)
     assert latest.description.endswith(f"hosted animators billed about ${rows[0].cost_usd:.2f}")
+
+
+@pytest.mark.parametrize("provider", ["fal"], indirect=True)
+def test_raising_the_budget_does_not_pay_for_the_same_reel_again(provider, monkeypatch, tmp_path, capsys):
+    """Budgets, deadlines and polling are left out of the video step's cache key; the tier is not."""
+    with serve(monkeypatch) as fake:
+        for budget, tier in (("5", "standard"), ("9", "standard"), ("9", "pro")):
+            monkeypatch.setenv("REEL_KLING_AVATAR_BUDGET_USD", budget)
+            monkeypatch.setenv("REEL_KLING_AVATAR_TIER", tier)
+            monkeypatch.setenv("REEL_KLING_AVATAR_POLL_S", {"5": "0.05", "9": "0.07"}[budget])
+            code, output = render(tmp_path, capsys, "Paid for once.")
+            assert code == 0, output
+        submitted = [path for method, path in fake.requests if method == "POST"]
+    assert submitted == ["/fal-ai/kling-video/ai-avatar/v2/standard", "/fal-ai/kling-video/ai-avatar/v2/pro"]

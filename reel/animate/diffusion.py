@@ -51,6 +51,8 @@ class DiffusionOptions(EngineOptions):
     negative_prompt: str = DEFAULT_NEGATIVE
     deadline_s: float | None = Field(default=None, gt=0)  # stop the render between denoising steps after this long
     cpu_offload: bool = False  # keep weights in CPU memory, moving each part to the GPU when it runs
+
+    UNKEYED = frozenset({"deadline_s", "cpu_offload"})
     vae_tiling: bool = False  # decode in tiles: less GPU memory at large sizes
 
     @field_validator("size")

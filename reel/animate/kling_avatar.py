@@ -56,6 +56,9 @@ class KlingAvatarOptions(EngineOptions):
     fal_url: str = "https://queue.fal.run"
     kling_url: str = "https://api-singapore.klingai.com"
 
+    UNKEYED = frozenset({"price_per_s", "budget_usd", "deadline_s", "poll_s", "retries", "backoff_s",
+                         "max_download_mb"})
+
 
 class KlingAvatarAnimator(Engine):
     name = "kling-avatar"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_serializer
 
 from reel.hashing import sha256_file, sha256_text
 from reel.plan import RenderPlan
@@ -37,6 +37,13 @@ class EngineChoice(BaseModel):
     version: str
     options: dict[str, Any]
     device: str = "cpu"
+    unkeyed: list[str] = []  # options left out of cache keys (EngineOptions.UNKEYED)
+
+    @field_serializer("options")
+    def _keyed_options(self, options: dict[str, Any], info) -> dict[str, Any]:
+        if info.context and info.context.get("cache_key"):
+            return {name: value for name, value in options.items() if name not in self.unkeyed}
+        return options
 
 
 def files_intact(artifact: BaseModel) -> bool:

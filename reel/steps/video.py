@@ -50,7 +50,8 @@ class VideoInput(BaseModel):
 def _video_input(plan: RenderPlan, settings: ReelSettings, done: dict) -> VideoInput:
     options = plan.animator_options
     animator = EngineChoice(name=plan.animator, version=ANIMATORS.version(plan.animator),
-                            options=options.model_dump(), device=engine_device(options))
+                            options=options.model_dump(), device=engine_device(options),
+                            unkeyed=sorted(options.UNKEYED))
     encode = EncodeSettings(fps=settings.fps, x264_preset=settings.x264_preset, x264_crf=settings.x264_crf,
                             loudness_lufs=settings.loudness_lufs, true_peak_db=settings.true_peak_db,
                             ffmpeg=Path(ffmpeg.ffmpeg_exe()).name)
