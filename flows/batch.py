@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +16,7 @@ from prefect.futures import as_completed
 from pydantic import BaseModel
 
 from flows.stages import PrefectRunner
+from reel.animate import ANIMATORS
 from reel.errors import ReelError
 from reel.fsutil import write_text_atomic
 from reel.pipeline import render_plan
@@ -38,21 +40,39 @@ class BatchRow(BaseModel):
 
 @flow(name="weekly-batch")
 def weekly_batch(source: str = "assets/scripts", out_root: str = "out", max_parallel: int = 2,
-                 review_deployment: str = "produce-reel/produce-reel") -> list[BatchRow]:
+                 review_deployment: str = "produce-reel/produce-reel", budget_usd: float | None = None) -> list[BatchRow]:
     """Render a folder of script files, or a CSV with one reel per row. One bad script never stops the
-    others; the run ends with a summary table."""
+    others; the run ends with a summary table. ``budget_usd`` caps what hosted animators may bill for
+    the whole batch: each hosted reel may spend at most what is left after the reels already done and
+    the caps of those still rendering, and refuses before any request when its estimate is above."""
     logger = get_run_logger()
     scripts = collect_scripts(Path(source))
     logger.info("%d scripts from %s, up to %d at a time", len(scripts), source, max_parallel)
     rows: list[BatchRow] = []
-    in_flight = []
+    in_flight: dict = {}  # future -> the budget it holds (0 for reels nothing bills)
+
+    def finish_one() -> None:
+        finished = next(as_completed(list(in_flight)))
+        in_flight.pop(finished)
+        rows.append(finished.result())
+
     for path in scripts:
-        if len(in_flight) >= max(1, max_parallel):  # at most max_parallel renders at once
-            finished = next(as_completed(in_flight))
-            in_flight.remove(finished)
-            rows.append(finished.result())
-        in_flight.append(render_script.submit(str(path), out_root, review_deployment))
-    rows += [future.result() for future in in_flight]
+        while len(in_flight) >= max(1, max_parallel):  # at most max_parallel renders at once
+            finish_one()
+        cap = None
+        per_reel = reel_budget(path) if budget_usd is not None else None
+        if per_reel is not None:
+            while (left := budget_usd - sum(r.cost_usd for r in rows) - sum(in_flight.values())) < per_reel and any(
+                    in_flight.values()):  # wait for reels holding budget to say what they spent
+                finish_one()
+            cap = min(per_reel, max(left, 0.0))
+            if cap < 0.01:
+                rows.append(BatchRow(reel=path.stem, status="failed", error=f"not rendered: the batch's budget of "
+                                     f"${budget_usd:.2f} is spent"))
+                continue
+        in_flight[render_script.submit(str(path), out_root, review_deployment, cap)] = cap or 0.0
+    while in_flight:
+        finish_one()
     rows.sort(key=lambda row: row.reel)
     create_table_artifact(key="weekly-batch-summary", table=[row.model_dump() for row in rows],
                           description=f"weekly batch of {source}: "
@@ -64,9 +84,9 @@ def weekly_batch(source: str = "assets/scripts", out_root: str = "out", max_para
 
 
 @task(name="render-script")
-def render_script(path: str, out_root: str, review_deployment: str) -> BatchRow:
+def render_script(path: str, out_root: str, review_deployment: str, budget_usd: float | None = None) -> BatchRow:
     """Render one script file through the cached step tasks; any failure becomes a row of the summary
-    instead of stopping the batch."""
+    instead of stopping the batch. ``budget_usd``: the most its hosted animator may bill."""
     name = Path(path).stem
     try:
         started = time.perf_counter()
@@ -76,6 +96,8 @@ def render_script(path: str, out_root: str, review_deployment: str) -> BatchRow:
             return BatchRow(reel=name, status="awaiting review", error=request_review(path, review_deployment))
         settings = load_settings()
         plan = plan_script(script, Path(path), settings)
+        if budget_usd is not None:
+            plan = replace(plan, animator_options=plan.animator_options.model_copy(update={"budget_usd": budget_usd}))
         planned = {"script": time.perf_counter() - started}
         result = render_plan(plan, Path(out_root) / script.id, settings, seconds=planned,
                              runner=PrefectRunner(settings.cache_dir))
@@ -86,6 +108,15 @@ def render_script(path: str, out_root: str, review_deployment: str) -> BatchRow:
         return BatchRow(reel=name, status="failed", error=str(error))
     except Exception as error:  # noqa: BLE001 - isolate every failure, name its kind
         return BatchRow(reel=name, status="failed", error=f"{type(error).__name__}: {error}")
+
+
+def reel_budget(path: Path) -> float | None:
+    """The per-reel budget of the script's animator where it bills (hosted animators), else None."""
+    try:
+        animator = load_script(path).animator or load_settings().animator
+        return getattr(ANIMATORS.options(animator), "budget_usd", None)
+    except ReelError:  # render_script reports the problem in the script's row
+        return None
 
 
 def request_review(path: str, deployment: str) -> str:

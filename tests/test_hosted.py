@@ -260,3 +260,21 @@ def test_raising_the_budget_does_not_pay_for_the_same_reel_again(provider, monke
             assert code == 0, output
         submitted = [path for method, path in fake.requests if method == "POST"]
     assert submitted == ["/fal-ai/kling-video/ai-avatar/v2/standard", "/fal-ai/kling-video/ai-avatar/v2/pro"]
+
+
+@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.parametrize("provider", ["fal"], indirect=True)
+def test_the_batch_budget_caps_what_the_whole_batch_may_bill(provider, monkeypatch, tmp_path, cache):
+    """At USD 1 a second, three ~2 s hosted reels against a USD 5 batch budget: two render, the third
+    is refused before any request, and the batch never bills more than its budget."""
+    from flows.batch import weekly_batch
+
+    monkeypatch.setenv("REEL_KLING_AVATAR_PRICE_PER_S", "1.0")
+    for number in (1, 2, 3):
+        script_file(tmp_path / "scripts", f"Hosted reel number {number}.", animator="kling-avatar", id=f"reel-{number}")
+    with serve(monkeypatch) as fake:
+        rows = weekly_batch(source=str(tmp_path / "scripts"), out_root=str(tmp_path / "out"), max_parallel=2,
+                            budget_usd=5.0)
+    assert [row.status for row in rows] == ["rendered", "rendered", "failed"]
+    assert sum(method == "POST" for method, _ in fake.requests) == 2
+    assert "over its budget of $" in rows[2].error and 1.5 < rows[0].cost_usd + rows[1].cost_usd <= 5.0
