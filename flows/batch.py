@@ -104,8 +104,8 @@ def render_script(path: str, out_root: str, review_deployment: str, budget_usd: 
         report = json.loads(result.manifest.read_text(encoding="utf-8"))["animation"]["report"]
         return BatchRow(reel=name, status="rendered", duration_s=round(result.duration_s, 2),
                         cost_usd=report.get("cost_usd", 0.0), output=str(result.video))
-    except ReelError as error:
-        return BatchRow(reel=name, status="failed", error=str(error))
+    except ReelError as error:  # a hosted reel that failed may still have been billed
+        return BatchRow(reel=name, status="failed", error=str(error), cost_usd=getattr(error, "spent_usd", 0.0))
     except Exception as error:  # noqa: BLE001 - isolate every failure, name its kind
         return BatchRow(reel=name, status="failed", error=f"{type(error).__name__}: {error}")
 

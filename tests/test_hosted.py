@@ -278,3 +278,16 @@ def test_the_batch_budget_caps_what_the_whole_batch_may_bill(provider, monkeypat
     assert [row.status for row in rows] == ["rendered", "rendered", "failed"]
     assert sum(method == "POST" for method, _ in fake.requests) == 2
     assert "over its budget of $" in rows[2].error and 1.5 < rows[0].cost_usd + rows[1].cost_usd <= 5.0
+
+
+@pytest.mark.usefixtures("prefect_harness")
+@pytest.mark.parametrize("provider", ["fal"], indirect=True)
+def test_a_hosted_reel_that_fails_after_submission_still_counts_against_the_batch(provider, monkeypatch, tmp_path):
+    from flows.batch import weekly_batch
+
+    script_file(tmp_path / "scripts", "Billed but broken.", animator="kling-avatar", id="billed-but-broken")
+    with serve(monkeypatch, "truncated"):
+        rows = weekly_batch(source=str(tmp_path / "scripts"), out_root=str(tmp_path / "out"), budget_usd=5.0)
+    assert rows[0].status == "failed" and "the video download was cut short" in rows[0].error
+    assert rows[0].cost_usd == pytest.approx(float(re.search(r"about \$(\d+\.\d\d)\)", rows[0].error)[1]), abs=0.006)
+    assert rows[0].cost_usd > 0

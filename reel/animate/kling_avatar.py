@@ -130,8 +130,10 @@ class KlingAvatarAnimator(Engine):
         except ProviderError as error:
             billed = sum(clip["billed_s"] for clip in job.report["clips"])
             spent = f" ({billed:.1f} s submitted, about ${billed * self.price_per_s():.2f})" if billed else ""
-            raise EngineError(f"the animator '{self.name}' via {provider.name}: {error}; nothing was "
-                              f"published{spent}") from None
+            failure = EngineError(f"the animator '{self.name}' via {provider.name}: {error}; nothing was "
+                                  f"published{spent}")
+            failure.spent_usd = billed * self.price_per_s()  # a batch counts it against its budget
+            raise failure from None
         finally:
             job.report["retries"] = http.retried
             job.report["cost_usd"] = round(sum(c["billed_s"] for c in job.report["clips"]) * self.price_per_s(), 4)
