@@ -45,7 +45,8 @@ _FORM_FIELDS = {
     "speaking_rate": (1.0, "1.2 speaks 20 % faster than the voice"),
     "animator": (None, "empty: the server's default (REEL_ANIMATOR). ltx, wan, svd and ltx2 need a GPU worker; "
                  "svd's weights are not for commercial use; ltx2's are free below USD 10M annual revenue; "
-                 "kling-avatar sends the portrait and the speech to a hosted service, billed per second"),
+                 "kling-avatar and kling-i2v send the portrait (and the speech, or a prompt) to a hosted "
+                 "service that bills per second"),
 }
 
 

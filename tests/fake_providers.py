@@ -1,5 +1,5 @@
-"""A fake hosted video provider on loopback for contract tests: fal.ai's queue API and Kling's avatar
-API, built from their documented request and response shapes (see reel/hosted/fal.py and kling.py).
+"""A fake hosted video provider on loopback for contract tests: fal.ai's queue API and Kling's API
+(avatar and image-to-video), built from their documented request and response shapes (see reel/hosted/fal.py and kling.py).
 
 It checks credentials the way the real services do (fal: ``Authorization: Key``; Kling: an HS256
 JWT issued by the access key), and answers a submitted portrait + speech with a real MP4 as long as
@@ -59,8 +59,12 @@ class FakeProvider:
             if self.scenario == "refused":
                 return 422, {"detail": [{"loc": ["body", "image_url"], "msg": "The image was flagged by the "
                                          "content checker", "type": "content_policy_violation"}]}
-            task = self._task(base64.b64decode(body["image_url"].split(",", 1)[1]),
-                              base64.b64decode(body["audio_url"].split(",", 1)[1]))
+            image = base64.b64decode(body["image_url"].split(",", 1)[1])
+            if path.endswith("/image-to-video"):  # Kling 2.1 image-to-video: a clip of 5 or 10 s
+                assert body["duration"] in ("5", "10") and body["prompt"]
+                task = self._task(image, seconds=float(body["duration"]))
+            else:
+                task = self._task(image, seconds=wav_seconds(base64.b64decode(body["audio_url"].split(",", 1)[1])))
             app = "/fal-ai/kling-video"
             return 200, {"request_id": task, "status_url": f"{self.url}{app}/requests/{task}/status",
                          "response_url": f"{self.url}{app}/requests/{task}", "cancel_url": f"{self.url}{app}/x"}
@@ -78,8 +82,12 @@ class FakeProvider:
         if self.scenario == "quota":
             return 429, {"code": 1102, "message": "Account balance not enough", "request_id": "r"}
         if method == "POST":
-            assert body["mode"] in ("std", "pro") and "sound_file" in body
-            task = self._task(base64.b64decode(body["image"]), base64.b64decode(body["sound_file"]))
+            assert body["mode"] in ("std", "pro")
+            if path == "/v1/videos/image2video":
+                assert body["model_name"] and body["duration"] in ("5", "10") and body["prompt"]
+                task = self._task(base64.b64decode(body["image"]), seconds=float(body["duration"]))
+            else:
+                task = self._task(base64.b64decode(body["image"]), wav_seconds(base64.b64decode(body["sound_file"])))
             return 200, {"code": 0, "message": "SUCCEED", "request_id": "r",
                          "data": {"task_id": task, "task_status": "submitted"}}
         task = path.rsplit("/", 1)[1]
@@ -111,14 +119,17 @@ class FakeProvider:
             return "queued"
         return ["queued", "running", "done"][min(self.polls[task] - 1, 2)]
 
-    def _task(self, image_jpeg: bytes, audio_wav: bytes) -> str:
+    def _task(self, image_jpeg: bytes, seconds: float) -> str:
         task = f"task-{len(self.videos) + 1}"
-        with wave.open(io.BytesIO(audio_wav)) as audio:
-            seconds = audio.getnframes() / audio.getframerate()
         portrait = cv2.imdecode(np.frombuffer(image_jpeg, np.uint8), cv2.IMREAD_COLOR)
         self.durations[task] = seconds
         self.videos[task] = talking_video(cv2.resize(portrait, SIZE), seconds)
         return task
+
+
+def wav_seconds(audio_wav: bytes) -> float:
+    with wave.open(io.BytesIO(audio_wav)) as audio:
+        return audio.getnframes() / audio.getframerate()
 
 
 def talking_video(portrait_bgr: np.ndarray, seconds: float) -> bytes:

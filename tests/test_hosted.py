@@ -291,3 +291,35 @@ def test_a_hosted_reel_that_fails_after_submission_still_counts_against_the_batc
     assert rows[0].status == "failed" and "the video download was cut short" in rows[0].error
     assert rows[0].cost_usd == pytest.approx(float(re.search(r"about \$(\d+\.\d\d)\)", rows[0].error)[1]), abs=0.006)
     assert rows[0].cost_usd > 0
+
+
+def test_image_to_video_clips_are_five_or_ten_seconds_cut_at_sentence_ends(monkeypatch):
+    from reel.animate import ANIMATORS
+
+    monkeypatch.setenv("REEL_FAL_KEY", FAL_KEY)
+    animator = ANIMATORS.load("kling-i2v", ANIMATORS.options("kling-i2v"))
+    assert [animator.billed_s(*span) for span in ((0, 3.2), (0, 5.0), (0, 5.1), (2.0, 12.0))] == [5, 5, 10, 10]
+
+
+def test_image_to_video_through_each_provider_gets_our_mouth_on_every_frame(provider, monkeypatch, tmp_path, capsys):
+    """kling-i2v: the provider animates the portrait from the prompt; the face pass finds the face in
+    every generated frame and moves its mouth; each clip is billed as 5 or 10 s."""
+    monkeypatch.setenv("REEL_KLING_I2V_PROVIDER", provider)
+    for key, value in {"POLL_S": "0.05", "BACKOFF_S": "0.01"}.items():
+        monkeypatch.setenv(f"REEL_KLING_I2V_{key}", value)
+    with serve(monkeypatch) as fake:
+        monkeypatch.setenv("REEL_KLING_I2V_FAL_URL", fake.url)
+        monkeypatch.setenv("REEL_KLING_I2V_KLING_URL", fake.url)
+        script = script_file(tmp_path, f"[visual: smiles warmly] {LONGER}", animator="kling-i2v")
+        from reel.cli import main
+
+        code = main(["render", str(script), "--out", str(tmp_path / "out")])
+    output = capsys.readouterr()
+    assert code == 0, output.err
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    report = manifest["animation"]["report"]
+    assert report["mouth_pass"] is True and report["frames_without_face"] == 0
+    assert [clip["billed_s"] for clip in report["clips"]] == [5] and report["cost_usd"] == pytest.approx(0.25)
+    assert fake.bodies[0]["prompt"].endswith(", smiles warmly") and fake.bodies[0]["duration"] == "5"
+    assert "audio_url" not in fake.bodies[0] and "sound_file" not in fake.bodies[0]  # the speech stays here
+    assert manifest["reel"]["frames"] == round(manifest["speech"]["duration_s"] * 30)

@@ -191,7 +191,7 @@ def test_the_stub_engines_render_through_the_cli(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"animator": "nope"}, "unknown animator 'nope'; valid animators: kling-avatar, ltx, ltx2, portrait-warp, still"),
+    ({"animator": "nope"}, "unknown animator 'nope'; valid animators: kling-avatar, kling-i2v, ltx, ltx2, portrait-warp, still"),
     ({"env": ("REEL_PORTRAIT_WARP_HEAD_MOTON", "false")},
      "setting REEL_PORTRAIT_WARP_HEAD_MOTON is not an option of the animator 'portrait-warp'; valid: "
      "REEL_PORTRAIT_WARP_HEAD_MOTION"),

@@ -12,6 +12,7 @@ ANIMATORS = EngineRegistry("animator", {
     "svd": "reel.animate.svd:SvdAnimator",
     "ltx2": "reel.animate.ltx2:Ltx2Animator",
     "kling-avatar": "reel.animate.kling_avatar:KlingAvatarAnimator",
+    "kling-i2v": "reel.animate.kling_i2v:KlingI2vAnimator",
 })
 
 

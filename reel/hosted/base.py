@@ -12,11 +12,18 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class TalkingHeadJob:
+class VideoJob:
+    """One clip: a talking head driven by ``audio_wav``, or (without audio) image-to-video from a prompt."""
+
     image_jpeg: bytes  # the framed portrait
-    audio_wav: bytes  # the clip's stretch of our speech
     prompt: str
-    seconds: float
+    seconds: float  # the clip's length as requested (and billed)
+    audio_wav: bytes | None = None  # the clip's stretch of our speech
+    negative_prompt: str = ""
+    used_s: float | None = None  # how much of the clip the reel uses (default: all of it)
+
+    def __post_init__(self) -> None:
+        self.used_s = self.seconds if self.used_s is None else self.used_s
 
 
 @dataclass
@@ -38,7 +45,7 @@ class Provider(Protocol):
         """A final error response in the provider's words; None for a transient one worth retrying."""
         ...
 
-    def submit(self, http: HostedHttp, job: TalkingHeadJob) -> str:
+    def submit(self, http: HostedHttp, job: VideoJob) -> str:
         """Start the job; returns the provider's task id."""
         ...
 

@@ -1,9 +1,11 @@
-"""fal.ai's queue API, for Kling AI Avatar v2 (``fal-ai/kling-video/ai-avatar/v2/standard|pro``).
+"""fal.ai's queue API, for Kling AI Avatar v2 (``fal-ai/kling-video/ai-avatar/v2/standard|pro``) and
+Kling 2.1 image-to-video (``fal-ai/kling-video/v2.1/standard|pro/image-to-video``).
 
 Documented fields used (fal.ai docs: "Asynchronous Inference" / the queue OpenAPI, and the model's
 API page):
-- submit: ``POST {queue}/{endpoint}`` with ``Authorization: Key <key>`` and the model input
-  ``{"image_url", "audio_url", "prompt"}`` (file inputs may be data URIs); answer
+- submit: ``POST {queue}/{endpoint}`` with ``Authorization: Key <key>`` and the model input: avatar
+  ``{"image_url", "audio_url", "prompt"}``, image-to-video ``{"image_url", "prompt", "negative_prompt",
+  "duration": "5" | "10"}`` (file inputs may be data URIs); answer
   ``{"request_id", "status_url", "response_url"}``.
 - status: ``GET status_url`` -> ``{"status": "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED", "queue_position"}``;
   a failed request completes with ``"error"`` and ``"error_type"``.
@@ -17,10 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reel.hosted.base import Progress, TalkingHeadJob, data_uri, message_of
+from reel.hosted.base import Progress, VideoJob, data_uri, message_of
 from reel.hosted.http import HostedHttp, ProviderError, same_origin
 
 ENDPOINTS = {"standard": "fal-ai/kling-video/ai-avatar/v2/standard", "pro": "fal-ai/kling-video/ai-avatar/v2/pro"}
+I2V_ENDPOINTS = {"standard": "fal-ai/kling-video/v2.1/standard/image-to-video",
+                 "pro": "fal-ai/kling-video/v2.1/pro/image-to-video"}
 
 
 @dataclass
@@ -46,11 +50,16 @@ class FalProvider:
             return f"fal.ai rejected the request (HTTP {status}): {text}"
         return None
 
-    def submit(self, http: HostedHttp, job: TalkingHeadJob) -> str:
-        url = f"{self.base_url.rstrip('/')}/{ENDPOINTS[self.tier]}"
-        answer = http.json("POST", url, self.headers(), {
-            "image_url": data_uri(job.image_jpeg, "image/jpeg"), "audio_url": data_uri(job.audio_wav, "audio/wav"),
-            "prompt": job.prompt or "."})
+    def submit(self, http: HostedHttp, job: VideoJob) -> str:
+        image = data_uri(job.image_jpeg, "image/jpeg")
+        if job.audio_wav is not None:
+            endpoint, body = ENDPOINTS[self.tier], {"image_url": image, "audio_url": data_uri(job.audio_wav, "audio/wav"),
+                                                    "prompt": job.prompt or "."}
+        else:
+            endpoint, body = I2V_ENDPOINTS[self.tier], {"image_url": image, "prompt": job.prompt,
+                                                        "negative_prompt": job.negative_prompt,
+                                                        "duration": str(round(job.seconds))}
+        answer = http.json("POST", f"{self.base_url.rstrip('/')}/{endpoint}", self.headers(), body)
         try:
             task = str(answer["request_id"])
             self._results[task] = (same_origin(answer["status_url"], self.base_url),

@@ -1,13 +1,15 @@
-"""Kling's own API, for AI Avatar (``/v1/videos/avatar/image2video``).
+"""Kling's own API, for AI Avatar (``/v1/videos/avatar/image2video``) and image-to-video
+(``/v1/videos/image2video``, model ``kling-v2-1``).
 
 Documented fields used (Kling AI API docs: authentication, the avatar image-to-video task, task
 query, error codes):
 - auth: a JWT (HS256, signed with the secret key) with ``iss`` = access key, ``exp`` = now + 30 min,
   ``nbf`` = now - 5 s, sent as ``Authorization: Bearer <token>``.
 - submit: ``POST {base}/v1/videos/avatar/image2video`` with ``{"image", "sound_file", "prompt", "mode"}``
-  (image and sound as Base64, mode ``std`` or ``pro``); answer ``{"code": 0, "data": {"task_id",
-  "task_status"}}``.
-- query: ``GET {base}/v1/videos/avatar/image2video/{task_id}`` -> ``data.task_status`` ``submitted`` |
+  (image and sound as Base64, mode ``std`` or ``pro``); image-to-video ``POST {base}/v1/videos/image2video``
+  with ``{"model_name", "image", "prompt", "negative_prompt", "duration": "5" | "10", "mode"}``; answer
+  ``{"code": 0, "data": {"task_id", "task_status"}}``.
+- query: ``GET {base}/v1/videos/avatar/image2video/{task_id}`` (or ``.../image2video/{task_id}``) -> ``data.task_status`` ``submitted`` |
   ``processing`` | ``succeed`` | ``failed`` (with ``task_status_msg``); on success
   ``data.task_result.videos[0].{url, duration}``.
 - errors: a non-zero ``code``: 1000-1004 authentication, 1100-1103 account (arrears, no resource
@@ -25,10 +27,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from reel.hosted.base import Progress, TalkingHeadJob, message_of
+from reel.hosted.base import Progress, VideoJob, message_of
 from reel.hosted.http import HostedHttp, ProviderError
 
 PATH = "/v1/videos/avatar/image2video"
+I2V_PATH = "/v1/videos/image2video"
+I2V_MODEL = "kling-v2-1"
 MODES = {"standard": "std", "pro": "pro"}
 
 
@@ -51,6 +55,7 @@ class KlingProvider:
     base_url: str
     tier: str
     name: str = "kling"
+    _paths: dict[str, str] = field(default_factory=dict, repr=False)  # task -> the API path that made it
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {jwt_token(self.access_key, self.secret_key)}"}
@@ -75,19 +80,23 @@ class KlingProvider:
             raise ProviderError(final)
         return answer["data"]
 
-    def submit(self, http: HostedHttp, job: TalkingHeadJob) -> str:
-        answer = http.json("POST", self.base_url.rstrip("/") + PATH, self.headers(), {
-            "image": base64.b64encode(job.image_jpeg).decode("ascii"),
-            "sound_file": base64.b64encode(job.audio_wav).decode("ascii"),
-            "prompt": job.prompt, "mode": MODES[self.tier]})
+    def submit(self, http: HostedHttp, job: VideoJob) -> str:
+        body = {"image": base64.b64encode(job.image_jpeg).decode("ascii"), "prompt": job.prompt, "mode": MODES[self.tier]}
+        if job.audio_wav is not None:
+            path, body["sound_file"] = PATH, base64.b64encode(job.audio_wav).decode("ascii")
+        else:
+            path = I2V_PATH
+            body.update(model_name=I2V_MODEL, negative_prompt=job.negative_prompt, duration=str(round(job.seconds)))
+        answer = http.json("POST", self.base_url.rstrip("/") + path, self.headers(), body)
         task = self._data(answer, "start the task").get("task_id")
         if not task:
             raise ProviderError(f"Kling answered the submission without a task id: {message_of(answer)}")
+        self._paths[str(task)] = path
         return str(task)
 
     def poll(self, http: HostedHttp, task_id: str) -> Progress:
-        data = self._data(http.json("GET", f"{self.base_url.rstrip('/')}{PATH}/{task_id}", self.headers()),
-                          "report the task")
+        data = self._data(http.json("GET", f"{self.base_url.rstrip('/')}{self._paths[task_id]}/{task_id}",
+                                    self.headers()), "report the task")
         state = data.get("task_status")
         if state in ("submitted", "processing"):
             return Progress(False, "in queue" if state == "submitted" else "generating")
