@@ -70,9 +70,12 @@ class HostedHttp:
                 raise ProviderError(f"gave up after {attempt + 1} attempts ({reason}) at "
                                     f"{_where(url)}; try again later")
             self.retried += 1
-            wait = retry_after if retry_after is not None else self.rng.uniform(0, self.backoff_s * 2 ** attempt)
-            self.pause(min(wait, MAX_WAIT_S))
+            self.pause(min(retry_after, MAX_WAIT_S) if retry_after is not None else self.backoff(attempt))
         raise AssertionError("unreachable")
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds to wait before retry ``attempt + 1``: exponential, with full jitter, capped."""
+        return min(self.rng.uniform(0, self.backoff_s * 2 ** attempt), MAX_WAIT_S)
 
     def pause(self, seconds: float) -> None:
         """Sleep, unless that would end past the deadline."""
@@ -95,7 +98,7 @@ class HostedHttp:
                 with httpx.stream("GET", url, timeout=self.timeout_s, follow_redirects=True) as response:
                     if response.status_code in TRANSIENT_STATUS and attempt < self.retries:
                         self.retried += 1
-                        self.pause(min(self.rng.uniform(0, self.backoff_s * 2 ** attempt), MAX_WAIT_S))
+                        self.pause(self.backoff(attempt))
                         continue
                     if response.status_code >= 400:
                         raise ProviderError(f"the video download failed with HTTP "
@@ -125,7 +128,7 @@ class HostedHttp:
                 if attempt == self.retries:
                     raise ProviderError(f"the video download failed ({type(error).__name__})") from None
                 self.retried += 1
-                self.pause(min(self.rng.uniform(0, self.backoff_s * 2 ** attempt), MAX_WAIT_S))
+                self.pause(self.backoff(attempt))
         raise ProviderError(f"the video download kept failing at {_where(url)}")
 
 
