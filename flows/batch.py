@@ -38,13 +38,22 @@ class BatchRow(BaseModel):
     error: str = ""
 
 
-@flow(name="weekly-batch")
+@flow(name="weekly-batch", flow_run_name="batch of {source}")
 def weekly_batch(source: str = "assets/scripts", out_root: str = "out", max_parallel: int = 2,
-                 review_deployment: str = "produce-reel/produce-reel", budget_usd: float | None = None) -> list[BatchRow]:
+                 review_deployment: str = "produce-reel-from-file/produce-reel-from-file",
+                 budget_usd: float | None = None) -> list[BatchRow]:
     """Render a folder of script files, or a CSV with one reel per row. One bad script never stops the
-    others; the run ends with a summary table. ``budget_usd`` caps what hosted animators may bill for
-    the whole batch: each hosted reel may spend at most what is left after the reels already done and
-    the caps of those still rendering, and refuses before any request when its estimate is above."""
+    others; the run ends with a summary table.
+
+    Args:
+        source: A folder of .md/.yaml scripts, or a CSV with the columns id, title, avatar, text (path on the workers).
+        out_root: The folder on the workers where reels are published, one folder per reel id.
+        max_parallel: How many reels render at once.
+        review_deployment: Where scripts that are not approved are sent for review.
+        budget_usd: The most hosted animators may bill for the whole batch, in US dollars (empty: each
+            reel's own budget). Each hosted reel may spend at most what is left after the reels already done
+            and the caps of those still rendering, and is refused before any request when its estimate is above.
+    """
     logger = get_run_logger()
     scripts = collect_scripts(Path(source))
     logger.info("%d scripts from %s, up to %d at a time", len(scripts), source, max_parallel)
@@ -125,7 +134,7 @@ def request_review(path: str, deployment: str) -> str:
     from prefect.exceptions import ObjectNotFound
 
     try:
-        run = run_deployment(deployment, parameters={"request": {"script_path": str(Path(path).resolve())}},
+        run = run_deployment(deployment, parameters={"script_path": str(Path(path).resolve())},
                              timeout=0, as_subflow=False)  # a review run of its own: subflows cannot suspend
     except ObjectNotFound:
         return (f"not approved; serve {deployment} (python -m flows.serve) to review it in the UI, "

@@ -1,76 +1,42 @@
-"""`produce-reel`: one reel from a script, with a review gate for scripts that are not approved yet."""
+"""`produce-reel` (a script written in the run form) and `produce-reel-from-file` (a script file on the
+workers): review where the deployment asks for it, render through the cached step tasks, publish.
+
+Review (the deployment's ``review`` parameter):
+- ``script``: a script that is not approved waits for a reviewer before rendering;
+- ``reel``: the reel is rendered first into ``<out>/_review/<id>/`` and the reviewer watches it;
+- ``both``: the script, then the reel.
+Only an approved reel is moved into ``<out>/<id>/``. A rejection ends the run in a Completed state
+named after the decision, so the Runs list tells it from a rendered reel and the outcome stays the
+run's result.
+"""
 
 from __future__ import annotations
 
-import copy
 import json
 import os
+import socket
 import time
 from pathlib import Path
 from typing import Literal
 
 from prefect import flow, get_run_logger, runtime
-from prefect.artifacts import (
-    create_link_artifact,
-    create_markdown_artifact,
-    create_table_artifact,
-)
-from prefect.client.orchestration import get_client
-from prefect.exceptions import FlowPauseTimeout
-from prefect.flow_runs import pause_flow_run, suspend_flow_run
-from prefect.states import Running
-from pydantic import BaseModel, Field, create_model
+from prefect.states import Completed, Failed, State
+from pydantic import BaseModel
 
-from flows.review import ReviewDecision, frames_preview, review_description
+from flows.artifacts import report_reel, show_script
+from flows.form import ReelRequest
+from flows.publishing import SUBMITTED_FOLDER, make_preview, public_url, publish_reviewed, review_dir
+from flows.review import ReviewDecision, ask_for_review, reel_review_description, review_description
 from flows.stages import PrefectRunner
-from reel.animate import ANIMATORS
+from reel.errors import ReelError
 from reel.fsutil import write_text_atomic
-from reel.models import Script
 from reel.pipeline import manifest_json, render_plan
 from reel.plan import RenderPlan, plan_render, plan_script
-from reel.script import script_from_markdown
+from reel.script import load_script, script_from_markdown
 from reel.settings import ReelSettings, load_settings
-from reel.templates import list_names
 
-REVIEW_TIMEOUT_S = 3 * 24 * 3600  # a review not given within three days ends the run
-
-# Script fields the run form offers: (the form's default, help). Types and bounds come from Script.
-_FORM_FIELDS = {
-    "id": ("my-reel", "names the output folder: lower-case letters, digits, - and _"),
-    "title": ("Untitled reel", None),
-    "avatar": ("astronaut", None),
-    "voice": (None, "empty: the avatar's voice; e.g. kokoro-nezumi (female) or joe (male); `reel voices` lists all"),
-    "caption_style": (None, "empty: the avatar's style"),
-    "camera": ("push-in", "the camera move of paragraphs that name none"),
-    "speaking_rate": (1.0, "1.2 speaks 20 % faster than the voice"),
-    "animator": (None, "empty: the server's default (REEL_ANIMATOR). ltx, wan, svd and ltx2 need a GPU worker; "
-                 "svd's weights are not for commercial use; ltx2's are free below USD 10M annual revenue; "
-                 "kling-avatar and kling-i2v send the portrait (and the speech, or a prompt) to a hosted "
-                 "service that bills per second"),
-}
-
-
-def _request_model() -> type[BaseModel]:
-    """The run form, derived from the script model: either a script file the workers can read, or the
-    script written here. Platform choices are the platform templates."""
-    fields: dict = {
-        "script_path": (str | None, Field(default=None, description="a .md or .yaml script on the worker; "
-                                          "when set, the fields below are ignored")),
-        "text": (str, Field(default="", description="the voiceover: blank lines separate paragraphs; a paragraph "
-                            "may start with [camera: push-in], mark [punch: a phrase] and direct the picture "
-                            "with [visual: smiles and nods]")),
-    }
-    for name, (default, description) in _FORM_FIELDS.items():
-        info = copy.copy(Script.model_fields[name])
-        info.default, info.description = default, description or info.description
-        fields[name] = (info.annotation, info)
-    platforms = tuple(list_names(load_settings().templates_dir, "platforms"))
-    fields["platform"] = (Literal[platforms], Field(default="reels" if "reels" in platforms else platforms[0]))
-    fields["animator"] = (Literal[tuple(ANIMATORS.names())] | None, fields["animator"][1])
-    return create_model("ReelRequest", __module__=__name__, **fields)
-
-
-ReelRequest = _request_model()
+ReviewMode = Literal["script", "reel", "both"]
+STATE_NAMES = {"rejected": "Rejected", "changes-requested": "Changes requested", "review-timed-out": "Review timed out"}
 
 
 class ReelOutcome(BaseModel):
@@ -78,103 +44,175 @@ class ReelOutcome(BaseModel):
     status: Literal["rendered", "rejected", "changes-requested", "review-timed-out"]
     video: str | None = None
     manifest: str | None = None
+    url: str | None = None  # the published reel at REEL_PUBLIC_BASE_URL
     duration_s: float | None = None
     reason: str = ""
 
 
-@flow(name="produce-reel")
-def produce_reel(request: ReelRequest, out_root: str = "out", review_timeout_s: int = REVIEW_TIMEOUT_S) -> ReelOutcome:
-    """Review (when needed) -> the render steps, each a cached task -> publish."""
+def _form_run_name() -> str:
+    request = runtime.flow_run.parameters["request"]
+    read = request.get if isinstance(request, dict) else lambda name: getattr(request, name, "")
+    return f"{str(read('id')).strip().lower()}: {read('title')}"[:120]
+
+
+def _file_run_name() -> str:
+    path = Path(str(runtime.flow_run.parameters["script_path"]))
+    try:
+        script = load_script(path)
+    except (ReelError, OSError):
+        return path.stem  # the run itself says what is wrong with the file
+    return f"{script.id}: {script.title}"[:120]
+
+
+@flow(name="produce-reel", flow_run_name=_form_run_name)
+def produce_reel(request: ReelRequest, review: ReviewMode = "script", out_root: str = "out",
+                 review_timeout_hours: float = 72.0) -> ReelOutcome | State:
+    """One reel written in this form. It waits for a reviewer before it is rendered.
+
+    Args:
+        request: The voiceover and how the reel looks and sounds.
+        review: When a reviewer decides: 'script' before rendering (for scripts not yet approved),
+            'reel' after rendering (the reviewer watches the reel before it is published), 'both'.
+        out_root: The folder on the workers where reels are published, one folder per reel id.
+        review_timeout_hours: A review not given within this many hours ends the run without a reel.
+    """
+    return produce(lambda settings: plan_request(request, settings, Path(out_root)), review, Path(out_root),
+                   review_timeout_hours)
+
+
+@flow(name="produce-reel-from-file", flow_run_name=_file_run_name)
+def produce_reel_from_file(script_path: str, review: ReviewMode = "script", out_root: str = "out",
+                           review_timeout_hours: float = 72.0) -> ReelOutcome | State:
+    """One reel from a script file (.md or .yaml) that the workers can read; the weekly batch sends its
+    unapproved scripts here for review.
+
+    Args:
+        script_path: The script file, as a path on the workers.
+        review: When a reviewer decides: 'script' before rendering (for scripts not yet approved),
+            'reel' after rendering (the reviewer watches the reel before it is published), 'both'.
+        out_root: The folder on the workers where reels are published, one folder per reel id.
+        review_timeout_hours: A review not given within this many hours ends the run without a reel.
+    """
+    return produce(lambda settings: plan_render(Path(script_path), settings, allow_unapproved=True), review,
+                   Path(out_root), review_timeout_hours)
+
+
+def produce(make_plan, review: ReviewMode, out_root: Path, timeout_hours: float) -> ReelOutcome | State:
+    """Plan (every check before any work) -> review(s) -> render -> publish. Bad input ends the run
+    Failed with one line, never a traceback."""
     logger = get_run_logger()
     settings = load_settings()
     started = time.perf_counter()
-    plan = plan_request(request, settings)
+    try:
+        plan = make_plan(settings)
+    except ReelError as error:
+        logger.error("error: %s", error)
+        return Failed(message=str(error))
     planned = {"script": time.perf_counter() - started}
-    out_dir = Path(out_root) / plan.script.id
-    create_markdown_artifact(key=f"script-{plan.script.id}", markdown=review_description(plan),
-                             description=f"Script '{plan.script.id}' as submitted")
+    timeout_s = max(1, round(timeout_hours * 3600))
+    reviews = []
 
-    review = None
-    if not plan.script.is_approved:
-        decision = ask_for_review(plan, review_timeout_s)
-        if decision is None:
-            return record_decision(plan, out_dir, "review-timed-out",
-                                   f"no review within {review_timeout_s} s; submit the script again")
-        plan.script = plan.script.model_copy(update={"approval": decision.approval()})
-        if decision.decision != "approve":
-            status = "rejected" if decision.decision == "reject" else "changes-requested"
-            return record_decision(plan, out_dir, status, decision.notes or decision.decision)
-        logger.info("approved by %s", decision.reviewer)
-        review = _review_record(plan)
+    if review in ("script", "both") and not plan.script.is_approved:
+        show_script(plan, "waiting for a reviewer")
+        decision = ask_for_review(review_description(plan), f"review-{plan.script.id}", timeout_s)
+        outcome = _decided(plan, out_root, decision, timeout_hours, "script")
+        if outcome is not None:
+            return outcome
+        reviews.append(_review_record(plan, "script"))
+    elif review == "script":
+        show_script(plan, "approved in its file")
 
-    result = render_plan(plan, out_dir, settings, seconds=planned, runner=PrefectRunner(settings.cache_dir),
-                         review=review)
-    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
-    _report(plan, result.video, result.manifest, manifest)
-    return ReelOutcome(script_id=plan.script.id, status="rendered", video=str(result.video),
-                       manifest=str(result.manifest), duration_s=result.duration_s)
+    staged = review in ("reel", "both")
+    target = review_dir(out_root, plan.script.id) if staged else out_root / plan.script.id
+    try:
+        result = render_plan(plan, target, settings, seconds=planned, runner=PrefectRunner(settings.cache_dir),
+                             review=reviews[-1] if reviews else None, run=_run_record())
+        make_preview(result.video)
+    except ReelError as error:
+        logger.error("error: %s", error)
+        return Failed(message=str(error))
+
+    if staged:
+        show_script(plan, "rendered; the reel waits for a reviewer")
+        decision = ask_for_review(reel_review_description(plan, result.video, out_root),
+                                  f"review-reel-{plan.script.id}", timeout_s)
+        outcome = _decided(plan, out_root, decision, timeout_hours, "reel")
+        if outcome is not None:
+            return outcome
+        reviews.append(_review_record(plan, "reel"))
+        manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+        manifest["script"]["approval"] = plan.script.approval.model_dump(mode="json")
+        manifest["review"] = reviews[-1] | ({"script_review": reviews[0]} if len(reviews) > 1 else {})
+        write_text_atomic(result.manifest, manifest_json(manifest))
+        publish_reviewed(result.video.parent, out_root / plan.script.id)
+    video, manifest_path = out_root / plan.script.id / "reel.mp4", out_root / plan.script.id / "manifest.json"
+    show_script(plan, f"rendered{_approved_by(plan)}")
+    report_reel(plan, video, json.loads(manifest_path.read_text(encoding="utf-8")), out_root)
+    logger.info("published %s", public_url(video, out_root) or video)
+    return ReelOutcome(script_id=plan.script.id, status="rendered", video=str(video), manifest=str(manifest_path),
+                       url=public_url(video, out_root), duration_s=result.duration_s)
 
 
-def plan_request(request, settings: ReelSettings) -> RenderPlan:
-    """Check the request (script, avatar, voice, style, platform) before any work; unapproved is allowed here."""
-    if request.script_path:
-        return plan_render(Path(request.script_path), settings, allow_unapproved=True)
-    fields = request.model_dump(include=set(_FORM_FIELDS) | {"platform"})
-    fields["approval"] = {"status": "submitted"}
+def plan_request(request: ReelRequest, settings: ReelSettings, out_root: Path) -> RenderPlan:
+    """Check a form's script (avatar, voice, style, platform, length) before any work. The text is kept
+    under ``<out>/_submitted/<id>/``, one file per run: the manifest records its hash."""
+    if not request.text.strip():
+        raise ReelError("the voiceover is empty: write what the avatar says under 'Voiceover'")
+    fields = request.script_fields() | {"approval": {"status": "submitted"}}
     script = script_from_markdown(request.text, fields, name=f"form '{request.id}'")
-    folder = settings.cache_dir / "submitted"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{script.id}.md"
-    write_text_atomic(path, request.text)  # the manifest records this file's hash
+    path = out_root / SUBMITTED_FOLDER / script.id / f"{runtime.flow_run.id or int(time.time())}.md"
+    write_text_atomic(path, request.text)
     return plan_script(script, path, settings, allow_unapproved=True)
 
 
-def ask_for_review(plan: RenderPlan, timeout_s: int) -> ReviewDecision | None:
-    """Wait for a reviewer. A deployment suspends (no process waits); a local run pauses in place."""
-    form = ReviewDecision.with_initial_data(description=review_description(plan))
-    try:
-        if runtime.deployment.id:
-            return suspend_flow_run(wait_for_input=form, timeout=timeout_s, key=f"review-{plan.script.id}")
-        poll = float(os.environ.get("REEL_REVIEW_POLL_S", "10"))
-        return pause_flow_run(wait_for_input=form, timeout=timeout_s, poll_interval=poll,
-                              key=f"review-{plan.script.id}")
-    except FlowPauseTimeout:
-        # The server still shows the run as paused; take it back so the run can end in Completed.
-        with get_client(sync_client=True) as client:
-            client.set_flow_run_state(runtime.flow_run.id, Running(message="review timed out"), force=True)
+def _decided(plan: RenderPlan, out_root: Path, decision: ReviewDecision | None, timeout_hours: float,
+             stage: str) -> State | None:
+    """None when approved (the plan then carries the approval); otherwise the run's final state."""
+    if decision is None:
+        return record_decision(plan, out_root, "review-timed-out",
+                               f"no review within {timeout_hours:g} hours; submit the script again", stage)
+    plan.script = plan.script.model_copy(update={"approval": decision.approval()})
+    if decision.decision == "approve":
+        get_run_logger().info("approved by %s", decision.reviewer)
         return None
+    status = "rejected" if decision.decision == "reject" else "changes-requested"
+    return record_decision(plan, out_root, status, decision.notes or decision.decision, stage)
 
 
-def record_decision(plan: RenderPlan, out_dir: Path, status: str, reason: str) -> ReelOutcome:
-    """No reel: write a manifest that records the decision (who, when, notes) and why nothing was rendered."""
+def record_decision(plan: RenderPlan, out_root: Path, status: str, reason: str, stage: str) -> State:
+    """No reel: the review folder keeps a manifest of the decision (who, when, notes) and nothing else."""
+    folder = review_dir(out_root, plan.script.id)
+    if folder.is_dir():
+        for item in folder.iterdir():  # a rendered reel that was not approved is not kept
+            if item.is_file():
+                item.unlink()
     manifest = {"script": {"id": plan.script.id, "title": plan.script.title, "text": plan.script.text,
                            "approval": plan.script.approval.model_dump(mode="json")},
-                "review": _review_record(plan) | {"outcome": status}, "reel": None, "reason": reason}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out_dir / "manifest.json", manifest_json(manifest))
-    create_markdown_artifact(key=f"review-{plan.script.id}",
-                             markdown=f"## {plan.script.title}: {status}\n\n{reason}",
-                             description="Review outcome")
+                "review": _review_record(plan, stage) | {"outcome": status}, "reel": None, "reason": reason,
+                "run": _run_record()}
+    write_text_atomic(folder / "manifest.json", manifest_json(manifest))
+    show_script(plan, f"{STATE_NAMES[status].lower()}{_approved_by(plan)}: {reason}")
     get_run_logger().info("not rendered (%s): %s", status, reason)
-    return ReelOutcome(script_id=plan.script.id, status=status, manifest=str(out_dir / "manifest.json"), reason=reason)
+    outcome = ReelOutcome(script_id=plan.script.id, status=status, manifest=str(folder / "manifest.json"),
+                          reason=reason)
+    return Completed(name=STATE_NAMES[status], message=reason, data=outcome)
 
 
-def _review_record(plan: RenderPlan) -> dict:
+def _approved_by(plan: RenderPlan) -> str:
     approval = plan.script.approval
-    return {"status": approval.status, "reviewer": approval.reviewer,
+    return f" by {approval.reviewer}" if approval.reviewer and approval.status != "submitted" else ""
+
+
+def _review_record(plan: RenderPlan, stage: str) -> dict:
+    approval = plan.script.approval
+    return {"status": approval.status, "reviewer": approval.reviewer, "stage": stage,
             "at": approval.at.isoformat() if approval.at else None, "notes": approval.notes,
             "flow_run_id": str(runtime.flow_run.id) if runtime.flow_run.id else None}
 
 
-def _report(plan: RenderPlan, video: Path, manifest_path: Path, manifest: dict) -> None:
-    """Artifacts for reviewers: where the reel is, and every caption word with its time."""
-    create_link_artifact(key=f"reel-{plan.script.id}", link=video.resolve().as_uri(), link_text=f"{video}",
-                         description=f"{manifest['reel']['video_duration_s']:.1f} s reel; manifest: {manifest_path}")
-    rows = [{"word": w["text"], "start_s": round(w["start"], 2), "end_s": round(w["end"], 2),
-             "whisper_start_s": None if w["whisper_start"] is None else round(w["whisper_start"], 2)}
-            for w in manifest["captions"]["words"]]
-    create_table_artifact(key=f"captions-{plan.script.id}", table=rows, description="Caption words and times")
-    preview = frames_preview(video, manifest["reel"]["frames"], manifest["reel"]["fps"])
-    create_markdown_artifact(key=f"frames-{plan.script.id}", markdown=f"![frames]({preview})",
-                             description=f"Six frames of '{plan.script.id}', evenly spaced")
-
+def _run_record() -> dict:
+    """Which run, deployment and worker made the reel (REEL_WORKER_NAME names a worker; else its host)."""
+    host = socket.gethostname()
+    return {"flow_run": runtime.flow_run.name, "flow_run_id": str(runtime.flow_run.id) if runtime.flow_run.id else None,
+            "deployment": runtime.deployment.name, "worker": os.environ.get("REEL_WORKER_NAME") or host,
+            "host": host, "pid": os.getpid()}

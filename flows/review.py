@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import base64
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
 import cv2
+from prefect import runtime
+from prefect.client.orchestration import get_client
+from prefect.exceptions import FlowPauseTimeout
+from prefect.flow_runs import pause_flow_run, suspend_flow_run
 from prefect.input import RunInput
+from prefect.input.actions import read_flow_run_input
+from prefect.input.run_input import keyset_from_base_key
+from prefect.states import Running
 from pydantic import Field
 
+from flows.publishing import public_url
 from reel.media.frames import contact_sheet, read_frames
 from reel.models import Approval, Script
 from reel.plan import RenderPlan
@@ -31,6 +40,26 @@ class ReviewDecision(RunInput):
         return Approval(status=status, reviewer=self.reviewer, at=datetime.now(timezone.utc), notes=notes)
 
 
+def ask_for_review(description: str, key: str, timeout_s: int) -> ReviewDecision | None:
+    """Wait for a reviewer; None when none answered in time. A deployment's run is suspended (no process
+    waits) and runs again from the top when resumed: the answer given then is read back here without
+    suspending twice. A local run pauses in place."""
+    form = ReviewDecision.with_initial_data(description=description)
+    try:
+        if runtime.deployment.id:
+            given = read_flow_run_input(keyset_from_base_key(f"suspended-{key}")["response"])
+            if given:
+                return ReviewDecision(**given)
+            return suspend_flow_run(wait_for_input=form, timeout=timeout_s, key=key)
+        poll = float(os.environ.get("REEL_REVIEW_POLL_S", "10"))
+        return pause_flow_run(wait_for_input=form, timeout=timeout_s, poll_interval=poll, key=key)
+    except FlowPauseTimeout:
+        # The server still shows the run as paused; take it back so the run can end in its own state.
+        with get_client(sync_client=True) as client:
+            client.set_flow_run_state(runtime.flow_run.id, Running(message="review timed out"), force=True)
+        return None
+
+
 def review_description(plan: RenderPlan) -> str:
     """Markdown shown above the review form: the script, its estimated length, avatar and caption look."""
     script = plan.script
@@ -44,6 +73,19 @@ def review_description(plan: RenderPlan) -> str:
         "",
         script_markdown(script),
     ])
+
+
+def reel_review_description(plan: RenderPlan, video: Path, out_root: Path) -> str:
+    """The reel review: links that play the reel in the browser, then the script as before."""
+    reel_url, preview_url = public_url(video, out_root), public_url(video.with_name("preview.mp4"), out_root)
+    if reel_url:
+        watch = f"**[Play the reel]({reel_url})** · [low-bitrate preview]({preview_url})"
+    else:
+        watch = (f"The reel is at `{video}` on the worker (set REEL_PUBLIC_BASE_URL where the flows run to get "
+                 "a link that plays here).")
+    return "\n".join([f"## Review the reel: {plan.script.title}", "", watch,
+                      "Approve publishes it; reject or request-changes removes it.", "",
+                      review_description(plan).split("\n", 1)[1]])
 
 
 def script_markdown(script: Script) -> str:

@@ -62,9 +62,10 @@ def render(script_path: Path, out_dir: Path, settings: ReelSettings | None = Non
 
 def render_plan(plan: RenderPlan, out_dir: Path, settings: ReelSettings, progress: Progress = _no_progress,
                 seconds: dict[str, float] | None = None, evaluate: bool = False, runner=None,
-                review: dict | None = None) -> RenderResult:
+                review: dict | None = None, run: dict | None = None) -> RenderResult:
     """Render ``plan`` into ``out_dir``. ``runner`` runs each step (default: cached in REEL_CACHE_DIR);
-    ``review``: the review record, where a reviewer approved the script; with ``evaluate``, also
+    ``review``: the review record, where a reviewer approved the script; ``run``: which orchestrated
+    run and worker made it (the flows; None for `reel render`); with ``evaluate``, also
     measure the result (`reel evaluate`) into evaluation.json and evaluation.png."""
     seconds = dict(seconds or {})
     progress("script", 1, 1)
@@ -72,7 +73,7 @@ def render_plan(plan: RenderPlan, out_dir: Path, settings: ReelSettings, progres
         done = run_steps(plan, settings, runner or LocalRunner(settings.cache_dir), seconds, progress)
         copy_into(done["video"].path, work / "reel.mp4")
         copy_into(done["captions"].path, work / "captions.ass")
-        manifest = build_manifest(plan, done, settings, work / "reel.mp4", seconds, review)
+        manifest = build_manifest(plan, done, settings, work / "reel.mp4", seconds, review) | {"run": run}
         if evaluate:
             started = time.perf_counter()
             progress("evaluate", 0, 1)

@@ -116,6 +116,13 @@ def _markdown_paragraph(block: str, path: Path) -> dict:
     return paragraph
 
 
+PATTERN_HELP = {  # what a pattern means, in words
+    "id": "use lower-case letters, digits, - and _ (at most 64, starting with a letter or digit): it names the "
+          "output folder",
+    "language": "use a two-letter language code such as en, de or es",
+}
+
+
 def _first_problem(error: ValidationError) -> str:
     problem = error.errors()[0]
     field = ".".join(str(part) for part in problem["loc"]) or "script"
@@ -124,4 +131,6 @@ def _first_problem(error: ValidationError) -> str:
         return f"'{field}' is missing: add it to the script"
     if problem["type"] == "extra_forbidden":
         return f"unknown field '{field}': remove it or check its spelling"
+    if problem["type"] == "string_pattern_mismatch" and field in PATTERN_HELP:
+        return f"'{field}' is '{problem['input']}': {PATTERN_HELP[field]}"
     return f"'{field}': {message}"

@@ -197,11 +197,11 @@ def test_produce_reel_renders_through_the_provider_and_keeps_secrets_out_of_pref
                                                                                    tmp_path, cache):
     from prefect.client.orchestration import get_client
 
-    from flows.produce import ReelRequest, produce_reel
+    from flows.produce import produce_reel_from_file
 
     script = script_file(tmp_path, "A reel from the hosted avatar.", animator="kling-avatar")
     with serve(monkeypatch) as fake:
-        outcome = produce_reel(ReelRequest(script_path=str(script)), out_root=str(tmp_path / "out"))
+        outcome = produce_reel_from_file(str(script), out_root=str(tmp_path / "out"))
     assert outcome.status == "rendered" and len(fake.videos) == 1
     report = json.loads(Path(outcome.manifest).read_text())["animation"]["report"]
     assert report["provider"] == "kling" and report["clips"][0]["task_id"] == "task-1"
