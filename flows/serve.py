@@ -9,7 +9,7 @@
 - `weekly-batch/weekly`: every script of a folder or CSV, on a cron schedule in a time zone.
 
 It also serves the output folder over HTTP (flows.files) so reviewers can play reels from the UI,
-and creates the global concurrency limit `reel-gpu` (1 slot) that GPU animators take strictly.
+and creates the global concurrency limit `reel-gpu` (1 slot) that GPU animators take.
 For workers on a work pool, deploy with `prefect deploy --all` (prefect.yaml) instead.
 """
 
@@ -20,27 +20,13 @@ import os
 from pathlib import Path
 
 from prefect import serve
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.schedules import Cron
 
 from flows.batch import weekly_batch
 from flows.files import serve_files
 from flows.produce import produce_reel, produce_reel_from_file
 from flows.publishing import PUBLIC_BASE_URL
-from flows.stages import GPU_LIMIT
-
-
-def ensure_gpu_limit(slots: int = 1) -> None:
-    with get_client(sync_client=True) as client:
-        try:
-            client.read_global_concurrency_limit_by_name(GPU_LIMIT)
-        except ObjectNotFound:
-            try:
-                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=GPU_LIMIT, limit=slots))
-            except ObjectAlreadyExists:
-                pass
+from flows.stages import ensure_gpu_limit
 
 
 def main() -> None:

@@ -13,12 +13,27 @@ from pathlib import Path
 
 from prefect import task
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.concurrency.sync import concurrency
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from pydantic import BaseModel
 
 from reel.steps import Step, files_intact
 
-GPU_LIMIT = "reel-gpu"  # created by `python -m flows.serve`
+GPU_LIMIT = "reel-gpu"  # one GPU step at a time on the server's workers; more slots for more GPUs
+
+
+def ensure_gpu_limit(slots: int = 1) -> None:
+    """Create the global GPU limit where the server has none (several workers may race to create it)."""
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_global_concurrency_limit_by_name(GPU_LIMIT)
+        except ObjectNotFound:
+            try:
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=GPU_LIMIT, limit=slots))
+            except ObjectAlreadyExists:
+                pass
 
 
 def _is_os_error(state) -> bool:
@@ -68,5 +83,7 @@ def _run_step(step: Step, inputs: BaseModel, files: Path) -> BaseModel:
             shown = percent
 
     on_gpu = step.device(inputs) != "cpu"
+    if on_gpu:
+        ensure_gpu_limit()
     with concurrency(GPU_LIMIT, occupy=1, strict=True) if on_gpu else contextlib.nullcontext():
         return step.run(inputs, files, progress)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,3 +34,35 @@ def atomic_path(final: Path) -> Iterator[Path]:
 def write_text_atomic(final: Path, text: str) -> None:
     with atomic_path(final) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+WORK_LOCK = ".lock"  # held while a work folder is in use; a dead process's lock is free
+
+
+@contextmanager
+def locked_work_dir(parent: Path, prefix: str) -> Iterator[Path]:
+    """A temp folder in ``parent``, locked while in use and always removed; a process killed before it
+    could remove it leaves it unlocked, and ``clear_stale_work_dirs`` removes it on the next run."""
+    work = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    with (work / WORK_LOCK).open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield work
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def clear_stale_work_dirs(parent: Path, prefix: str, settle_s: float = 60.0) -> None:
+    """Remove work folders of ``parent`` whose owner died (their lock is free); never one in use."""
+    for folder in parent.glob(f"{prefix}*"):
+        try:
+            with (folder / WORK_LOCK).open() as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # a live render
+        except FileNotFoundError:
+            if not folder.is_dir() or time.time() - folder.stat().st_mtime < settle_s:
+                continue  # not a folder, or one being made this moment
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)

@@ -11,10 +11,9 @@ import json
 import os
 import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,7 +22,7 @@ import reel
 from reel import avatars
 from reel.animate import ANIMATORS
 from reel.errors import MediaError, OutputError
-from reel.fsutil import write_text_atomic
+from reel.fsutil import clear_stale_work_dirs, locked_work_dir, write_text_atomic
 from reel.hashing import sha256_file, sha256_text
 from reel.media import ffmpeg
 from reel.media.probe import measure_loudness, probe
@@ -158,16 +157,17 @@ def build_manifest(plan: RenderPlan, done: dict, settings: ReelSettings, video: 
 
 @contextmanager
 def work_dir(out_dir: Path, script_id: str) -> Iterator[Path]:
-    """A temp folder inside ``out_dir`` (same file system, so publishing is a rename); always removed."""
+    """A locked temp folder inside ``out_dir`` (same file system, so publishing is a rename); always
+    removed, and one left by a killed render is removed by the next render of the reel."""
+    prefix, cleanup = f".{script_id}-", ExitStack()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{script_id}-", dir=out_dir))
+        clear_stale_work_dirs(out_dir, prefix)
+        work = cleanup.enter_context(locked_work_dir(out_dir, prefix))
     except OSError as error:
         raise OutputError(f"cannot write to output folder {out_dir}: {error.strerror}; choose another with --out") from error
-    try:
+    with cleanup:
         yield work
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def publish(work: Path, out_dir: Path, seconds: dict[str, float], duration: float) -> RenderResult:
