@@ -39,9 +39,12 @@ def report_reel(plan: RenderPlan, video: Path, manifest: dict, out_root: Path) -
     reel_id, duration = plan.script.id, manifest["reel"]["video_duration_s"]
     url = public_url(video, out_root)
     preview = public_url(video.with_name("preview.mp4"), out_root)
-    where = f"preview: {preview}" if url else "set REEL_PUBLIC_BASE_URL to get a link that plays in the browser"
+    if url:
+        where = f"[Play the {duration:.1f} s reel]({url}) · [low-bitrate preview]({preview})"
+    else:
+        where = f"{duration:.1f} s reel at {video} (set REEL_PUBLIC_BASE_URL to get a link that plays in the browser)"
     create_link_artifact(key=f"reel-{reel_id}", link=url or video.resolve().as_uri(), link_text=f"{reel_id}/reel.mp4",
-                         description=f"{duration:.1f} s reel; {where}; manifest: {video.with_name('manifest.json')}")
+                         description=where)
     rows = [{"word": w["text"], "start_s": round(w["start"], 2), "end_s": round(w["end"], 2),
              "whisper_start_s": None if w["whisper_start"] is None else round(w["whisper_start"], 2)}
             for w in manifest["captions"]["words"]]

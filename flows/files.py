@@ -92,7 +92,10 @@ def serve_files(root: Path, host: str = "127.0.0.1", port: int = 4300) -> Thread
     """Start serving ``root`` in a background thread; returns the server (``.shutdown()`` stops it)."""
     root.mkdir(parents=True, exist_ok=True)
     handler = type("Handler", (OutputFiles,), {"root": root.resolve()})
-    server = ThreadingHTTPServer((host, port), handler)
+    try:
+        server = ThreadingHTTPServer((host, port), handler)
+    except OSError as error:
+        raise SystemExit(f"error: cannot serve reels at {host}:{port}: {error.strerror}; choose another port") from None
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="reel-files", daemon=True).start()
     return server

@@ -30,7 +30,8 @@ Decision = Literal["approve", "reject", "request-changes"]
 class ReviewDecision(RunInput):
     """The review form. Every field but the notes is required, so an empty form cannot approve."""
 
-    decision: Decision = Field(description="approve renders the reel; reject or request-changes ends the run")
+    decision: Decision = Field(description="approve renders the reel (or publishes it, when it is rendered); reject or "
+                                "request-changes ends the run without publishing")
     reviewer: str = Field(min_length=1, description="your name, recorded in the reel's manifest")
     notes: str = Field(default="", description="why, or what to change")
 
