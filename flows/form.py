@@ -17,7 +17,7 @@ from reel.animate import ANIMATORS
 from reel.avatars import list_avatar_ids
 from reel.models import CAMERA_MOVES
 from reel.settings import load_settings
-from reel.speech.registry import VOICES, installed
+from reel.speech.registry import VOICES, voice_state
 from reel.templates import list_names
 
 DEFAULT = "default"  # voice, caption style and animator: the avatar's (or the server's) own choice
@@ -46,14 +46,16 @@ def _choice(options: list[str], first: str | None = None):
 
 def _voices() -> list[str]:
     """Installed voices that speak (not the test tone)."""
-    return [v.id for v in sorted(VOICES.values(), key=lambda v: v.id) if v.engine != "tone" and installed(v)]
+    return [v.id for v in sorted(VOICES.values(), key=lambda v: v.id) if v.engine != "tone" and voice_state(v)[0]]
 
 
 def _voice_help(voices: list[str]) -> str:
     female = [v for v in voices if "female" in VOICES[v].description]
-    male = [v for v in voices if v not in female]
+    male = [v for v in voices if "male" in VOICES[v].description and v not in female]
+    other = [f"{v} ({VOICES[v].description})" for v in voices if v not in female + male]
     return (f"'{DEFAULT}' speaks with the avatar's own voice. Female: {', '.join(female) or 'none'}; "
-            f"male: {', '.join(male) or 'none'}. The README lists each voice's licence.")
+            f"male: {', '.join(male) or 'none'}" + (f"; {'; '.join(other)}" if other else "")
+            + ". The README lists each voice's licence.")
 
 
 def _animator_help() -> str:

@@ -150,10 +150,11 @@ def _avatars(args: argparse.Namespace) -> int:
 
 
 def _voices(args: argparse.Namespace) -> int:
-    from reel.speech.registry import VOICES, installed
+    from reel.speech.registry import VOICES, voice_state
 
     for voice in VOICES.values():
-        state = "" if installed(voice) else "  (not installed)"
+        usable, words = voice_state(voice)
+        state = "" if usable else f"  ({words})"
         print(f"{voice.id:<18} engine={voice.engine:<7} {voice.description}{state}\n{'':<19}license: {voice.license}")
     return 0
 
@@ -193,13 +194,14 @@ def _doctor(args: argparse.Namespace) -> int:
         return f"{Path(exe).name}: {', '.join(needed)}"
 
     def voices() -> str:
-        from reel.speech.registry import VOICES, installed, load_voice_engine
+        from reel.speech.registry import VOICES, load_voice_engine, voice_state
 
-        usable = [voice_id for voice_id, spec in VOICES.items() if installed(spec)]
+        states = {voice_id: voice_state(spec) for voice_id, spec in VOICES.items()}
+        usable = [voice_id for voice_id, (ready, _) in states.items() if ready]
         for voice_id in usable:
             load_voice_engine(voice_id)
-        missing = [voice_id for voice_id in VOICES if voice_id not in usable]
-        return f"usable: {', '.join(usable)}" + (f"; not installed: {', '.join(missing)}" if missing else "")
+        missing = [f"{voice_id} ({words.split(':')[0]})" for voice_id, (ready, words) in states.items() if not ready]
+        return f"usable: {', '.join(usable)}" + (f"; not usable: {', '.join(missing)}" if missing else "")
 
     def whisper() -> str:
         from reel.captions.whisper import load_whisper, whisper_version
@@ -221,15 +223,33 @@ def _doctor(args: argparse.Namespace) -> int:
             detail += f"; {engine.license_note}" if engine.license_note else ""
             checks.append((f"animator {name}" + (" (default)" if name == default else ""), ok, detail))
 
+    def voice_engine_rows() -> None:
+        """Voices from model folders of the user's own (Coqui): extra, model and licence; optional."""
+        from reel.speech.registry import VOICES, voice_state
+
+        for spec in VOICES.values():
+            if spec.engine == "coqui":
+                usable, words = voice_state(spec)
+                if usable:
+                    words = f"installed, model {_speech_model(spec.engine)}"
+                checks.append((f"voice {spec.id}", True if usable else None, f"{words}; licence {spec.license}"))
+
     check("face models", face_models)
     animator_rows()
     check("hosted providers", _providers_state)
     check("ffmpeg", ffmpeg_caps)
     check("voices", voices)
+    voice_engine_rows()
     check("whisper", whisper)
     for name, ok, detail in checks:
         print(f"{ {True: 'ok ', False: 'BAD', None: '-- '}[ok]}  {name:<36} {detail}")
     return 0 if all(ok is not False for _, ok, _ in checks) else 1
+
+
+def _speech_model(engine: str) -> str:
+    from reel.speech.registry import SPEECH_ENGINES
+
+    return str(getattr(SPEECH_ENGINES.options(engine), "model", ""))
 
 
 def _animator_state(name: str) -> str:

@@ -83,6 +83,11 @@ def test_avatars_and_voices_list(capsys):
     assert main(["voices"]) == 0
     out = capsys.readouterr().out
     assert "joe" in out and "kokoro-nezumi" in out and "female" in out and "Apache-2.0" in out
+    # Coqui: the extra is not part of the default install; its licence is said where a voice is chosen.
+    coqui = out[out.index("\ncoqui "):].splitlines()[1:3]
+    assert coqui[0].endswith("(not installed: ./setup.sh coqui (the coqui extra: coqui-tts with torch 2.9 and "
+                             "torchaudio))")
+    assert "XTTS v2 weights are under the Coqui Public Model License (non-commercial use only)" in coqui[1]
 
 
 def test_bad_setting_is_one_clear_line(capsys, tmp_path, monkeypatch):
@@ -109,3 +114,6 @@ def test_doctor_reports_every_engine_usable(capsys):
     out = capsys.readouterr().out
     assert "BAD" not in out
     assert "libx264" in out and "ass" in out and "usable: joe, kokoro-nezumi" in out and "tiny.en" in out
+    coqui = next(line for line in out.splitlines() if " voice coqui " in line)
+    assert coqui.startswith("--   voice coqui") and "not installed: ./setup.sh coqui" in coqui
+    assert "Coqui Public Model License" in coqui

