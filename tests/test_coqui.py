@@ -9,10 +9,10 @@ import pytest
 
 pytest.importorskip("TTS", reason="the coqui extra is not installed (./setup.sh coqui)")
 
-from reel.cli import main  # noqa: E402
-from reel.speech.compose import LEAD_IN_S, SENTENCE_PAUSE_S  # noqa: E402
-from tests.coqui_models import HOP, tiny_vits  # noqa: E402
-from tests.test_pipeline import script_file  # noqa: E402
+from reel.cli import main
+from reel.speech.compose import LEAD_IN_S, SENTENCE_PAUSE_S
+from tests.coqui_models import HOP, tiny_vits
+from tests.test_pipeline import script_file
 
 TEXT = "Papa made a bold plan. Then the band played again."
 
@@ -83,15 +83,15 @@ def test_a_reel_spoken_by_coqui_vits_has_the_models_own_word_timings(models, tmp
     assert [w["text"] for w in words] == TEXT.split()
     first, second = (coqui_word_starts(models["one"], s, manifest["settings"]["seed"])
                      for s in ("Papa made a bold plan.", "Then the band played again."))
-    first_audio_s = len(list(engine(models["one"]).sentences("Papa made a bold plan.", 1.0, _voice()))[0].audio) / 16000
+    first_audio_s = len(next(engine(models["one"]).sentences("Papa made a bold plan.", 1.0, _voice())).audio) / 16000
     expected = [LEAD_IN_S + s for s in first] + [LEAD_IN_S + first_audio_s + SENTENCE_PAUSE_S + s for s in second]
     assert [w["speech_start"] for w in words] == pytest.approx(expected, abs=1e-6)
     assert manifest["reel"]["video_duration_s"] == pytest.approx(manifest["speech"]["duration_s"], abs=0.04)
 
 
 def test_speakers_of_a_multi_speaker_model(models):
-    ana = list(engine(models["two"], speaker="ana").sentences("Hello there.", 1.0, _voice()))[0]
-    ben = list(engine(models["two"], speaker="ben").sentences("Hello there.", 1.0, _voice()))[0]
+    ana = next(engine(models["two"], speaker="ana").sentences("Hello there.", 1.0, _voice()))
+    ben = next(engine(models["two"], speaker="ben").sentences("Hello there.", 1.0, _voice()))
     assert not (len(ana.audio) == len(ben.audio) and (ana.audio == ben.audio).all())
     from reel.errors import EngineError
 
