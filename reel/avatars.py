@@ -30,8 +30,15 @@ def load_avatar(avatars_dir: Path, avatar_id: str) -> Avatar:
     try:
         data = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
         avatar = Avatar.model_validate({"id": avatar_id, **data})
-    except (yaml.YAMLError, ValidationError, TypeError) as error:
+    except ValidationError as error:
+        problem = error.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"])
+        raise AvatarError(f"avatar file {manifest} is invalid: '{field}': {problem['msg']}") from error
+    except (yaml.YAMLError, TypeError) as error:
         raise AvatarError(f"avatar file {manifest} is invalid: {str(error).splitlines()[0]}") from error
+    if avatar.clone is not None:  # the reference clip lives beside the portrait
+        clone = avatar.clone.model_copy(update={"reference": folder / avatar.clone.reference})
+        avatar = avatar.model_copy(update={"clone": clone})
     return avatar.model_copy(update={"portrait": folder / avatar.portrait})
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -186,14 +186,36 @@ class BrandKit(BaseModel):
     caption: dict = {}
 
 
+class Consent(BaseModel):
+    """Who is heard in a cloned voice's reference clip, who allowed it to be cloned, and when."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    speaker: str = Field(min_length=1)  # whose voice the clip is
+    granted_by: str = Field(min_length=1)  # who gave permission: the speaker, or whoever may give it for them
+    at: date  # when permission was given
+    scope: str = ""  # what it covers, e.g. "Nova marketing reels, 2027"
+    document: str = ""  # where the signed record is kept
+
+
+class VoiceClone(BaseModel):
+    """The avatar's own voice (``voice: clone``), cloned from a consented reference clip."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reference: Path  # a recording of the speaker alone (relative to the avatar's folder)
+    consent: Consent | None = None
+
+
 class Avatar(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str
     name: str
     portrait: Path
-    voice: str
+    voice: str  # a voice id (`reel voices`), or "clone": the voice of ``clone``
     caption_style: str
+    clone: VoiceClone | None = None
     brand: BrandKit = BrandKit()
     source: str = ""
     license: str = ""

@@ -14,6 +14,7 @@ from reel.models import Avatar, Script
 from reel.script import load_script, require_approved, require_length
 from reel.settings import ReelSettings
 from reel.speech import resolve_voice
+from reel.speech.cloning import CLONE, check_clone
 
 
 @dataclass
@@ -51,6 +52,8 @@ def plan_script(script: Script, script_path: Path, settings: ReelSettings,
             raise ScriptError(f"script '{script.id}': voiceover recording not found: {recording}")
         voice = "recording"
     else:
+        if (script.voice or avatar.voice) == CLONE:
+            check_clone(avatar)  # consent and a usable clip before anything else
         voice = resolve_voice(script.voice or avatar.voice)
     style = templates.load_caption_style(settings.templates_dir, script.caption_style or avatar.caption_style,
                                          avatar.brand.caption)

@@ -152,5 +152,5 @@ class CoquiEngine(Engine):
         return self.torch.LongTensor([names[name]]).to(self.options.device)
 
     def _xtts(self, text: str, rate: float) -> Sentence:
-        raise EngineError("XTTS v2 speaks only in a cloned voice: give the avatar `voice: clone` with a reference "
-                          "clip and a consent record")
+        raise EngineError(f"the Coqui model in {self.options.model} is XTTS v2, which reel cannot speak with yet: "
+                          "use a VITS model")

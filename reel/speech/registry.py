@@ -52,6 +52,11 @@ VOICES: dict[str, VoiceSpec] = {v.id: v for v in (
         license=COQUI_LICENSE,
     ),
     VoiceSpec(
+        id="clone", engine="coqui", package="",
+        description="the avatar's own voice, cloned by XTTS v2 (REEL_COQUI_MODEL) from its consented reference clip",
+        license=COQUI_LICENSE,
+    ),
+    VoiceSpec(
         id="test-tone", engine="tone", package="",
         description="not a voice: one tone per letter with exact timings, for fast pipeline tests",
         license="part of reel",
@@ -96,7 +101,8 @@ def resolve_voice(voice_id: str) -> str:
         engine = SPEECH_ENGINES.engine_class(spec.engine)
         engine.check(SPEECH_ENGINES.options(spec.engine))  # e.g. a model folder that is not there: say so now
         return voice_id
-    if voice_id != FALLBACK_VOICE and installed(VOICES[FALLBACK_VOICE]):
+    # A voice from a package may fall back; a voice of the user's own model (a brand's, a clone) may not.
+    if voice_id != FALLBACK_VOICE and spec.package and installed(VOICES[FALLBACK_VOICE]):
         log.warning("voice '%s' is not installed (%s): speaking with the espeak-ng fallback",
                     voice_id, install_hint(spec))
         return FALLBACK_VOICE
