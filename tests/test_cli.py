@@ -33,7 +33,7 @@ def test_invalid_yaml(capsys, tmp_path):
 
 @pytest.mark.parametrize("replace, message", [
     (("avatar: astronaut", "avatar: ghost"), "unknown avatar 'ghost'; valid avatars: astronaut"),
-    (("avatar: astronaut", "avatar: astronaut\nvoice: zed"), "unknown voice 'zed'; valid voices: espeak, joe, kokoro-alpha"),
+    (("avatar: astronaut", "avatar: astronaut\nvoice: zed"), "unknown voice 'zed'; valid voices: clone, coqui, espeak, joe, kokoro-alpha"),
     (("avatar: astronaut", "avatar: astronaut\ncaption_style: neon"), "unknown caption 'neon'; valid: bold-pop, clean, minimal, phrases, subtitles"),
     (("camera: static", "camera: static\nplatform: vine"), "unknown platform 'vine'"),
     (("status: approved", "status: rejected"), "is rejected, not approved"),

@@ -60,7 +60,7 @@ def test_unmatched_word_gets_the_gap_between_its_neighbours():
 
 
 def test_unknown_voice_lists_valid_voices():
-    with pytest.raises(EngineError, match="unknown voice 'zed'; valid voices: espeak, joe, kokoro-"):
+    with pytest.raises(EngineError, match="unknown voice 'zed'; valid voices: clone, coqui, espeak, joe, kokoro-"):
         get_voice("zed")
 
 
