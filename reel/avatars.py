@@ -59,7 +59,7 @@ def prepare_portrait(avatar_id: str, source: Path, size: tuple[int, int], image_
     if face is None:
         raise AvatarError(f"no face found in portrait {source}: use a front-facing photo with the whole face visible")
     matrix = framing_matrix((image.shape[1], image.shape[0]), face.box, size)
-    framed = frame_portrait(image, matrix, size)
+    framed = frame_portrait(image, matrix, size, face.box)
     landmarks = face.landmarks @ matrix[:, :2].T + matrix[:, 2]
     low, high = landmarks.min(axis=0), landmarks.max(axis=0)
     with atomic_path(image_path) as tmp:

@@ -82,3 +82,30 @@ def test_portrait_without_a_face(avatars_copy, tmp_path):
     avatar = load_avatar(avatars_copy / "avatars", "astronaut")
     with pytest.raises(AvatarError, match="no face found in portrait"):
         prepare_portrait(avatar.id, avatar.portrait, (1080, 1920), tmp_path / "framed.png")
+
+
+def _gradient_energy(gray: np.ndarray) -> tuple[float, float]:
+    """Mean absolute change between neighbouring pixels: across columns (x) and across rows (y)."""
+    return float(np.abs(np.diff(gray, axis=1)).mean()), float(np.abs(np.diff(gray, axis=0)).mean())
+
+
+def test_the_fill_above_and_below_the_photo_has_no_streaks_and_no_face(tmp_path):
+    """A stretched edge makes columns: strong change across x, none along y (the old fill measured
+    x/y = 45.6 above the photo and 15.4 below). A background changes alike in both directions, as the
+    photo's own wall does (about 1.05)."""
+    from reel.faces.framing import framing_matrix
+
+    image = read_portrait_image(AVATARS / "astronaut" / "portrait.png")
+    face = load_face_mesh().detect(image)
+    prepare_portrait("astronaut", AVATARS / "astronaut" / "portrait.png", (1080, 1920), tmp_path / "framed.png")
+    framed = cv2.cvtColor(cv2.imread(str(tmp_path / "framed.png")), cv2.COLOR_BGR2RGB)
+    matrix = framing_matrix((image.shape[1], image.shape[0]), face.box, (1080, 1920))
+    top, bottom = matrix[1, 2], matrix[1, 2] + image.shape[0] * matrix[1, 1]
+    assert 200 < top and bottom < 1800  # the square photo leaves bands above and below
+    gray = cv2.cvtColor(framed, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    wall_x, wall_y = _gradient_energy(gray[int(top) + 100:int(top) + 250])
+    for band in (gray[:int(top) - 10], gray[int(bottom) + 10:]):
+        across, along = _gradient_energy(band)
+        assert across / along < 3 and across < wall_x
+        assert load_face_mesh().detect(cv2.cvtColor(band.astype(np.uint8), cv2.COLOR_GRAY2RGB)) is None
+    assert load_face_mesh().detect(framed) is not None
