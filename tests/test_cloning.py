@@ -25,9 +25,9 @@ LONG_TEXT = ("Hello, this is my own voice for the reels. I am reading a few sent
 def clips(tmp_path_factory):
     """Reference clips: ten seconds of speech, two seconds of speech, and ten seconds of a tone."""
     folder = tmp_path_factory.mktemp("clips")
-    speak("kokoro-nezumi", Script(id="ref", title="Ref", avatar="astronaut", voiceover=LONG_TEXT),
+    speak("joe", Script(id="ref", title="Ref", avatar="astronaut", voiceover=LONG_TEXT),
           folder / "speech.wav")
-    speak("kokoro-nezumi", Script(id="ref", title="Ref", avatar="astronaut", voiceover="Hello there."),
+    speak("joe", Script(id="ref", title="Ref", avatar="astronaut", voiceover="Hello there."),
           folder / "short.wav")
     t = np.arange(16000 * 10) / 16000
     write_wav(folder / "tone.wav", (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000)
