@@ -12,11 +12,11 @@ from urllib.parse import quote
 
 from reel.fsutil import atomic_path
 from reel.media.ffmpeg import ffmpeg_exe, run
+from reel.pipeline import move_render
 
 PUBLIC_BASE_URL = "REEL_PUBLIC_BASE_URL"
 REVIEW_FOLDER = "_review"  # script ids start with a letter or digit, so no reel is ever called this
 SUBMITTED_FOLDER = "_submitted"
-PUBLISHED_FILES = ("evaluation.json", "evaluation.png", "captions.ass", "manifest.json", "preview.mp4", "reel.mp4")
 
 
 def public_url(path: Path, out_root: Path) -> str | None:
@@ -44,12 +44,7 @@ def make_preview(video: Path) -> Path:
 
 
 def publish_reviewed(staged: Path, out_dir: Path) -> None:
-    """Move an approved reel from its review folder to the published one, the video last (its presence
-    means done), each file by a rename on the same file system."""
+    """Move an approved reel from its review folder to the published one, as a render publishes."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in PUBLISHED_FILES:
-        if (staged / name).exists():
-            os.replace(staged / name, out_dir / name)
-        elif name != "reel.mp4":
-            (out_dir / name).unlink(missing_ok=True)  # never leave an older render's file beside this one
+    move_render(staged, out_dir)
     shutil.rmtree(staged, ignore_errors=True)

@@ -170,15 +170,25 @@ def work_dir(out_dir: Path, script_id: str) -> Iterator[Path]:
         yield work
 
 
-def publish(work: Path, out_dir: Path, seconds: dict[str, float], duration: float) -> RenderResult:
-    """Move a finished render from ``work`` into ``out_dir`` (renames on one file system)."""
-    for name in ("evaluation.json", "evaluation.png"):
-        if (work / name).exists():
-            os.replace(work / name, out_dir / name)
+OPTIONAL_FILES = ("evaluation.json", "evaluation.png", "preview.mp4")  # removed where this render has none
+RENDER_FILES = ("captions.ass", "manifest.json", "reel.mp4")  # the video last: its presence means done
+
+
+def move_render(source: Path, out_dir: Path) -> None:
+    """Move a finished render's files from ``source`` into ``out_dir`` (renames on one file system);
+    an older render's optional files that this one lacks are removed, never left beside it."""
+    for name in OPTIONAL_FILES:
+        if (source / name).exists():
+            os.replace(source / name, out_dir / name)
         else:
-            (out_dir / name).unlink(missing_ok=True)  # never leave an older render's report beside this one
-    for name in ("captions.ass", "manifest.json", "reel.mp4"):  # the video last: its presence means done
-        os.replace(work / name, out_dir / name)
+            (out_dir / name).unlink(missing_ok=True)
+    for name in RENDER_FILES:
+        os.replace(source / name, out_dir / name)
+
+
+def publish(work: Path, out_dir: Path, seconds: dict[str, float], duration: float) -> RenderResult:
+    """Move a finished render from ``work`` into ``out_dir``."""
+    move_render(work, out_dir)
     return RenderResult(video=out_dir / "reel.mp4", manifest=out_dir / "manifest.json",
                         stage_seconds=seconds, duration_s=duration)
 
