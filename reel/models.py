@@ -257,11 +257,16 @@ class SpokenParagraph(BaseModel):
 
 
 class MatchReport(BaseModel):
-    """How well an uploaded voiceover matches its script (Whisper heard it)."""
+    """How well speech without its own timings (an uploaded voiceover, XTTS) matches its script."""
 
     script_words: int
     unmatched: list[str]  # script words Whisper did not hear, in order
     unmatched_share: float
+
+    @classmethod
+    def of(cls, aligned: list[CaptionWord]) -> MatchReport:
+        missed = [w.text for w in aligned if w.whisper_start is None]
+        return cls(script_words=len(aligned), unmatched=missed, unmatched_share=len(missed) / max(1, len(aligned)))
 
     def summary(self) -> str:
         shown = ", ".join(w.strip(".,;:!?\"'") for w in self.unmatched[:8]) + (" ..." if len(self.unmatched) > 8 else "")
@@ -302,6 +307,7 @@ class Captions(BaseModel):
     fonts_dir: StoredPath  # where libass finds the style's font
     font: str  # the font package and its version
     sha256: str
+    match: MatchReport | None = None  # Whisper-timed speech: how many script words it heard
 
 
 class CameraPlan(BaseModel):

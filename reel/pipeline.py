@@ -30,6 +30,7 @@ from reel.models import CameraPlan, Captions, Portrait, SpeechTrack
 from reel.plan import RenderPlan, plan_render
 from reel.runner import LocalRunner
 from reel.settings import ReelSettings, load_settings
+from reel.speech import VOICES, get_voice
 from reel.steps import STEPS, run_steps
 from reel.steps.video import visual_directions
 
@@ -120,7 +121,8 @@ def build_manifest(plan: RenderPlan, done: dict, settings: ReelSettings, video: 
                    "approval": plan.script.approval.model_dump(mode="json"), "words": len(plan.script.words)},
         "avatar": {"id": plan.avatar.id, "portrait_sha256": portrait.source_sha256,
                    "framed_sha256": portrait.sha256},
-        "speech": {"voice": speech.voice, "sha256": speech.sha256, "duration_s": round(speech.duration_s, 3)},
+        "speech": {"voice": speech.voice, "sha256": speech.sha256, "duration_s": round(speech.duration_s, 3),
+                   "license": get_voice(speech.voice).license if speech.voice in VOICES else None},
         "animation": {"animator": plan.animator, "options": plan.animator_options.model_dump(mode="json"),
                       "license": ANIMATORS.engine_class(plan.animator).license_note or None,
                       "camera": camera.model_dump(mode="json"), "seed": settings.seed,
@@ -152,6 +154,14 @@ def build_manifest(plan: RenderPlan, done: dict, settings: ReelSettings, video: 
         manifest["speech"]["recording"] = {
             "file": str(plan.recording), "language": plan.script.language, "script_words": speech.match.script_words,
             "unmatched_share": round(speech.match.unmatched_share, 3), "unmatched_words": speech.match.unmatched}
+    elif captions.match is not None:  # speech without its own timings: how much of the script Whisper heard
+        manifest["captions"]["match"] = {"script_words": captions.match.script_words,
+                                         "unmatched_share": round(captions.match.unmatched_share, 3),
+                                         "unmatched_words": captions.match.unmatched}
+    if plan.clone is not None:
+        manifest["speech"]["clone"] = {"reference": Path(plan.clone.reference).name, "sha256": plan.clone.sha256,
+                                       "speech_s": plan.clone.speech_s,
+                                       "consent": plan.clone.consent.model_dump(mode="json")}
     return manifest
 
 

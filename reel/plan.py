@@ -13,8 +13,9 @@ from reel.errors import EngineError, ScriptError
 from reel.models import Avatar, Script
 from reel.script import load_script, require_approved, require_length
 from reel.settings import ReelSettings
-from reel.speech import resolve_voice
-from reel.speech.cloning import CLONE, check_clone
+from reel.speech import SPEECH_ENGINES, resolve_voice
+from reel.speech.cloning import CLONE, ClonedVoice, check_clone
+from reel.speech.coqui import require_cloning_model
 
 
 @dataclass
@@ -28,6 +29,7 @@ class RenderPlan:
     animator: str
     animator_options: EngineOptions
     recording: Path | None = None
+    clone: ClonedVoice | None = None  # the avatar's cloned voice, when it speaks
 
     @property
     def lexicon(self) -> dict[str, str]:
@@ -45,7 +47,7 @@ def plan_script(script: Script, script_path: Path, settings: ReelSettings,
     platform = templates.load_platform(settings.templates_dir, script.platform)
     require_length(script, platform.name, platform.max_seconds)
     avatar = avatars.load_avatar(settings.avatars_dir, script.avatar)
-    recording = None
+    recording = clone = None
     if script.recording is not None:
         recording = script.recording if script.recording.is_absolute() else script_path.parent / script.recording
         if not recording.is_file():
@@ -53,8 +55,10 @@ def plan_script(script: Script, script_path: Path, settings: ReelSettings,
         voice = "recording"
     else:
         if (script.voice or avatar.voice) == CLONE:
-            check_clone(avatar)  # consent and a usable clip before anything else
+            clone = check_clone(avatar)  # consent and a usable clip before anything else
         voice = resolve_voice(script.voice or avatar.voice)
+        if clone is not None:
+            require_cloning_model(SPEECH_ENGINES.options("coqui"))
     style = templates.load_caption_style(settings.templates_dir, script.caption_style or avatar.caption_style,
                                          avatar.brand.caption)
     style.font.directory()
@@ -64,4 +68,4 @@ def plan_script(script: Script, script_path: Path, settings: ReelSettings,
     if not engine.is_installed():
         raise EngineError(f"the animator '{animator}' is not installed: {engine.install_hint}")
     engine.check(options)
-    return RenderPlan(script, script_path, avatar, voice, style, platform, animator, options, recording)
+    return RenderPlan(script, script_path, avatar, voice, style, platform, animator, options, recording, clone)

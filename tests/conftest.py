@@ -3,7 +3,9 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+import yaml
 
 from reel.settings import PROJECT_ROOT, ReelSettings
 
@@ -96,3 +98,39 @@ def prefect_harness(tmp_path_factory):
     with temporary_settings(updates={PREFECT_HOME: str(home), PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         with prefect_test_harness(server_startup_timeout=60):
             yield home
+
+
+CONSENT = {"speaker": "Eileen Collins", "granted_by": "Eileen Collins", "at": "2026-11-20",
+           "scope": "Nova marketing reels"}
+LONG_TEXT = ("Hello, this is my own voice for the reels. I am reading a few sentences so the model can learn how I "
+             "sound. It takes about ten seconds of speaking, with short pauses between the sentences.")
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory):
+    """Reference clips: ten seconds of speech, two seconds of speech, and ten seconds of a tone."""
+    from reel.models import Script
+    from reel.speech.compose import write_wav
+
+    folder = tmp_path_factory.mktemp("clips")
+    speak("joe", Script(id="ref", title="Ref", avatar="astronaut", voiceover=LONG_TEXT),
+          folder / "speech.wav")
+    speak("joe", Script(id="ref", title="Ref", avatar="astronaut", voiceover="Hello there."),
+          folder / "short.wav")
+    t = np.arange(16000 * 10) / 16000
+    write_wav(folder / "tone.wav", (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000)
+    (folder / "noise.mp3").write_bytes(b"not audio at all")
+    return folder
+
+
+def clone_avatar(assets, clip, consent=CONSENT):
+    """The copied sample avatar speaking in a voice cloned from ``clip``."""
+    folder = assets / "avatars" / "astronaut"
+    data = yaml.safe_load((folder / "avatar.yaml").read_text())
+    (folder / clip.name).write_bytes(clip.read_bytes())
+    data["voice"] = "clone"
+    data["clone"] = {"reference": clip.name, **({"consent": consent} if consent else {})}
+    (folder / "avatar.yaml").write_text(yaml.safe_dump(data))
+    from reel.avatars import load_avatar
+
+    return load_avatar(assets / "avatars", "astronaut")

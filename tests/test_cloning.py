@@ -3,48 +3,13 @@ speech; a consented clip of real speech passes the checks."""
 
 import re
 
-import numpy as np
 import pytest
-import yaml
 
 from reel.cli import main
 from reel.errors import AvatarError
-from reel.models import Script
 from reel.speech.cloning import check_clone
-from reel.speech.compose import write_wav
-from tests.conftest import speak
+from tests.conftest import CONSENT, clone_avatar
 from tests.test_pipeline import script_file
-
-CONSENT = {"speaker": "Eileen Collins", "granted_by": "Eileen Collins", "at": "2026-11-20",
-           "scope": "Nova marketing reels"}
-LONG_TEXT = ("Hello, this is my own voice for the reels. I am reading a few sentences so the model can learn how I "
-             "sound. It takes about ten seconds of speaking, with short pauses between the sentences.")
-
-
-@pytest.fixture(scope="module")
-def clips(tmp_path_factory):
-    """Reference clips: ten seconds of speech, two seconds of speech, and ten seconds of a tone."""
-    folder = tmp_path_factory.mktemp("clips")
-    speak("joe", Script(id="ref", title="Ref", avatar="astronaut", voiceover=LONG_TEXT),
-          folder / "speech.wav")
-    speak("joe", Script(id="ref", title="Ref", avatar="astronaut", voiceover="Hello there."),
-          folder / "short.wav")
-    t = np.arange(16000 * 10) / 16000
-    write_wav(folder / "tone.wav", (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000)
-    (folder / "noise.mp3").write_bytes(b"not audio at all")
-    return folder
-
-
-def clone_avatar(assets, clip, consent=CONSENT):
-    folder = assets / "avatars" / "astronaut"
-    data = yaml.safe_load((folder / "avatar.yaml").read_text())
-    (folder / clip.name).write_bytes(clip.read_bytes())
-    data["voice"] = "clone"
-    data["clone"] = {"reference": clip.name, **({"consent": consent} if consent else {})}
-    (folder / "avatar.yaml").write_text(yaml.safe_dump(data))
-    from reel.avatars import load_avatar
-
-    return load_avatar(assets / "avatars", "astronaut")
 
 
 def test_a_consented_clip_of_speech_passes(avatars_copy, clips):

@@ -1,8 +1,9 @@
-"""The Coqui speech engine with tiny random-weight VITS models built from Coqui's config classes and
-saved as Coqui model folders (tests/coqui_models.py). Runs where the `coqui` extra is installed
-(./setup.sh coqui); skipped elsewhere."""
+"""The Coqui speech engine with tiny random-weight VITS and XTTS v2 models built from Coqui's config
+classes and saved as Coqui model folders (tests/coqui_models.py). Runs where the `coqui` extra is
+installed (./setup.sh coqui); skipped elsewhere."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,10 @@ import pytest
 pytest.importorskip("TTS", reason="the coqui extra is not installed (./setup.sh coqui)")
 
 from reel.cli import main
+from reel.hashing import sha256_file
 from reel.speech.compose import LEAD_IN_S, SENTENCE_PAUSE_S
-from tests.coqui_models import HOP, tiny_vits
+from tests.conftest import CONSENT, clone_avatar
+from tests.coqui_models import HOP, tiny_vits, tiny_xtts
 from tests.test_pipeline import script_file
 
 TEXT = "Papa made a bold plan. Then the band played again."
@@ -20,7 +23,8 @@ TEXT = "Papa made a bold plan. Then the band played again."
 @pytest.fixture(scope="module")
 def models(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("coqui")
-    return {"one": tiny_vits(root / "one"), "two": tiny_vits(root / "two", speakers=["ana", "ben"])}
+    return {"one": tiny_vits(root / "one"), "two": tiny_vits(root / "two", speakers=["ana", "ben"]),
+            "xtts": tiny_xtts(root / "xtts")}
 
 
 def engine(folder: Path, **options):
@@ -125,7 +129,72 @@ def test_doctor_and_voices_show_the_model_and_its_licence(models, monkeypatch, c
     assert "(installed, not ready: no Coqui model: set REEL_COQUI_MODEL" in capsys.readouterr().out
 
 
-def _voice():
+def test_xtts_speaks_in_the_voice_of_its_reference_clip(models, clips):
+    speaker = engine(models["xtts"])
+    speech = list(speaker.sentences(TEXT, 1.0, _voice("clone", clips / "speech.wav")))
+    assert len(speech) == 2 and speaker.sample_rate(_voice("clone")) == 24000
+    for sentence in speech:
+        assert sentence.phones == [] and sentence.audio.dtype.name == "float32"
+        assert len(sentence.audio) > 0 and abs(sentence.audio).max() <= 1.0
+    again = list(speaker.sentences(TEXT, 1.0, _voice("clone", clips / "speech.wav")))
+    assert all((a.audio == b.audio).all() for a, b in zip(speech, again))  # seeded: the same speech again
+    other = list(speaker.sentences(TEXT, 1.0, _voice("clone", clips / "tone.wav")))
+    assert any(len(a.audio) != len(b.audio) or (a.audio != b.audio).any() for a, b in zip(speech, other))
+    fast = list(speaker.sentences(TEXT, 2.0, _voice("clone", clips / "speech.wav")))
+    assert 0.45 < sum(len(s.audio) for s in fast) / sum(len(s.audio) for s in speech) < 0.55
+
+
+def test_a_reel_in_a_cloned_voice_records_the_clip_and_the_consent(models, clips, avatars_copy, tmp_path,
+                                                                     monkeypatch):
+    clone_avatar(avatars_copy, clips / "speech.wav")
+    monkeypatch.setenv("REEL_ASSETS_DIR", str(avatars_copy))
+    monkeypatch.setenv("REEL_COQUI_MODEL", str(models["xtts"]))
+    script = script_file(tmp_path, TEXT, id="cloned", voice="clone")
+    assert main(["render", str(script), "--out", str(tmp_path / "out")]) == 0
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    speech = manifest["speech"]
+    assert speech["voice"] == "clone" and "Coqui Public Model License" in speech["license"]
+    assert speech["clone"]["sha256"] == sha256_file(clips / "speech.wav") and speech["clone"]["speech_s"] >= 6
+    assert speech["clone"]["consent"] == {**CONSENT, "document": ""}
+    captions = manifest["captions"]
+    assert captions["timing_source"] == "whisper" and [w["text"] for w in captions["words"]] == TEXT.split()
+    # Random weights babble: Whisper hears none of the script, and the manifest says so word by word.
+    assert captions["match"]["script_words"] == 10
+    assert captions["match"]["unmatched_words"] == [w["text"] for w in captions["words"] if w["whisper_start"] is None]
+    assert manifest["reel"]["video_duration_s"] == pytest.approx(speech["duration_s"], abs=0.04)
+
+
+def test_a_clone_needs_an_xtts_model(models, clips, avatars_copy, tmp_path, monkeypatch, capsys):
+    clone_avatar(avatars_copy, clips / "speech.wav")
+    monkeypatch.setenv("REEL_ASSETS_DIR", str(avatars_copy))
+    monkeypatch.setenv("REEL_COQUI_MODEL", str(models["one"]))
+    script = script_file(tmp_path, TEXT, id="cloned", voice="clone")
+    assert main(["render", str(script), "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.strip() == (f"error: voice 'clone' needs an XTTS v2 model in REEL_COQUI_MODEL; "
+                                               f"{models['one']} holds a 'vits' model, which cannot clone a voice")
+    assert not (tmp_path / "out").exists()
+
+
+def test_xtts_speakers_saved_in_the_model_folder(models, clips, tmp_path):
+    import shutil
+
+    import torch
+
+    from reel.errors import EngineError
+
+    folder = Path(shutil.copytree(models["xtts"], tmp_path / "xtts"))
+    with pytest.raises(EngineError, match=r"has no saved speakers \(speakers_xtts.pth\): speak with voice 'clone'"):
+        next(engine(folder).sentences("Hello there.", 1.0, _voice()))
+    cloned = engine(folder)._xtts_voice(_voice("clone", clips / "speech.wav"))
+    torch.save({"nova": dict(zip(("gpt_cond_latent", "speaker_embedding"), cloned))}, folder / "speakers_xtts.pth")
+    saved = next(engine(folder, speaker="nova").sentences("Hello there.", 1.0, _voice()))
+    clone = next(engine(folder).sentences("Hello there.", 1.0, _voice("clone", clips / "speech.wav")))
+    assert len(saved.audio) > 0 and (saved.audio == clone.audio).all()
+    with pytest.raises(EngineError, match=r"^speaker 'cleo' is not in the XTTS v2 model; its speakers: nova$"):
+        next(engine(folder, speaker="cleo").sentences("Hello there.", 1.0, _voice()))
+
+
+def _voice(voice_id: str = "coqui", reference: Path | None = None):
     from reel.speech.registry import VOICES
 
-    return VOICES["coqui"]
+    return replace(VOICES[voice_id], reference=str(reference or ""))

@@ -19,6 +19,7 @@ class VoiceSpec:
     description: str
     license: str
     speaker: str = ""  # the engine's own name for this voice, where one model has several
+    reference: str = ""  # a cloned voice: the recording of the speaker it imitates (set per render)
 
 
 @dataclass

@@ -3,7 +3,9 @@
 - VITS (single- or multi-speaker): the model's own durations time every input token exactly
   (``sum(durations) x hop_length`` is the sample count), so words are timed like Piper and Kokoro;
   the speaking rate goes through its length scale.
-- XTTS v2 has no durations: captions take Whisper's timing of the rendered audio.
+- XTTS v2 speaks in the voice of a reference clip (a cloned voice, ``voice: clone``) or of a speaker
+  saved in the folder's ``speakers_xtts.pth``. It has no durations: captions take Whisper's timing of
+  the rendered audio, and the manifest says how many script words Whisper heard.
 
 A model folder is what Coqui saves: ``config.json`` and ``model.pth`` (XTTS v2 also its
 ``vocab.json`` and speaker files). Nothing is downloaded. Weights' licences differ by model: XTTS v2
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +34,8 @@ LICENSE = ("depends on the model: XTTS v2 weights are under the Coqui Public Mod
 CHECKPOINTS = ("model.pth", "best_model.pth", "checkpoint.pth")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _SILENT_TOKENS = {"<BLNK>": "_", " ": " "}  # a blank between tokens and a space sound like nothing
+XTTS_SAMPLE_RATE = 22050  # what XTTS v2's conditioning encoders take
+XTTS_LANGUAGE = "en"  # reel's scripts are spoken in English (other languages come as recordings)
 
 
 class CoquiOptions(EngineOptions):
@@ -81,7 +86,8 @@ class CoquiEngine(Engine):
             self.model.load_checkpoint(self.config, str(checkpoint), eval=True)
         self.model.to(options.device)
         self.torch = torch
-        self.seed = load_settings().seed  # VITS samples noise: the same text gives the same speech
+        self.seed = load_settings().seed  # both sample noise: the same text gives the same speech
+        self.voices: dict[str, tuple] = {}  # XTTS conditioning per reference clip or saved speaker
 
     @classmethod
     def is_installed(cls) -> bool:
@@ -108,7 +114,7 @@ class CoquiEngine(Engine):
 
     def sentences(self, text: str, rate: float, voice: VoiceSpec) -> Iterator[Sentence]:
         for sentence in (s for s in _SENTENCE_END.split(text.strip()) if s):
-            yield self._vits(sentence, rate) if self.kind == "vits" else self._xtts(sentence, rate)
+            yield self._vits(sentence, rate) if self.kind == "vits" else self._xtts(sentence, rate, voice)
 
     def word_phonemes(self, spoken: str, voice: VoiceSpec) -> list[str]:
         """The tokens the model reads for a word (characters or phonemes, as its config says)."""
@@ -151,6 +157,65 @@ class CoquiEngine(Engine):
             raise EngineError(f"speaker '{name}' is not in the Coqui model; its speakers: {', '.join(sorted(names))}")
         return self.torch.LongTensor([names[name]]).to(self.options.device)
 
-    def _xtts(self, text: str, rate: float) -> Sentence:
-        raise EngineError(f"the Coqui model in {self.options.model} is XTTS v2, which reel cannot speak with yet: "
-                          "use a VITS model")
+    def _xtts(self, text: str, rate: float, voice: VoiceSpec) -> Sentence:
+        latent, embedding = self._xtts_voice(voice)
+        config = self.config
+        self.torch.manual_seed(self.seed)
+        with self.torch.inference_mode():
+            out = self.model.inference(text, XTTS_LANGUAGE, latent, embedding, temperature=config.temperature,
+                                       length_penalty=config.length_penalty, top_k=config.top_k, top_p=config.top_p,
+                                       repetition_penalty=config.repetition_penalty, speed=rate)
+        audio = np.asarray(out["wav"], dtype=np.float32).reshape(-1)
+        return Sentence(np.clip(audio, -1.0, 1.0), [])
+
+    def _xtts_voice(self, voice: VoiceSpec) -> tuple:
+        """(GPT conditioning latents, speaker embedding) of the reference clip, or of a saved speaker."""
+        key = voice.reference or f"speaker:{self.options.speaker}"
+        if key not in self.voices:
+            self.voices[key] = self._condition(Path(voice.reference)) if voice.reference else self._saved_speaker()
+        return self.voices[key]
+
+    def _condition(self, reference: Path) -> tuple:
+        from reel.media.audio import read_audio  # FFmpeg decodes the clip: no torchcodec needed
+
+        config = self.config
+        audio = read_audio(reference, XTTS_SAMPLE_RATE)[: XTTS_SAMPLE_RATE * int(config.max_ref_len)]
+        clip = self.torch.from_numpy(np.ascontiguousarray(audio)).unsqueeze(0).to(self.options.device)
+        if config.sound_norm_refs:
+            clip = clip / clip.abs().max().clamp(min=1e-6) * 0.75
+        with self.torch.inference_mode():
+            embedding = self.model.get_speaker_embedding(clip, XTTS_SAMPLE_RATE)
+            latent = self.model.get_gpt_cond_latents(clip, XTTS_SAMPLE_RATE, length=config.gpt_cond_len,
+                                                     chunk_length=config.gpt_cond_chunk_len)
+        return latent, embedding
+
+    def _saved_speaker(self) -> tuple:
+        speakers = getattr(self.model.speaker_manager, "speakers", None) or {}
+        if not speakers:
+            raise EngineError(f"the XTTS v2 model in {self.options.model} has no saved speakers (speakers_xtts.pth): "
+                              "speak with voice 'clone' and an avatar's consented reference clip")
+        name = self.options.speaker or next(iter(speakers))
+        if name not in speakers:
+            raise EngineError(f"speaker '{name}' is not in the XTTS v2 model; its speakers: "
+                              f"{', '.join(sorted(speakers))}")
+        device = self.options.device
+        return speakers[name]["gpt_cond_latent"].to(device), speakers[name]["speaker_embedding"].to(device)
+
+
+def model_kind(folder: Path) -> str:
+    """What the Coqui model folder holds ("vits", "xtts", ...), read from its config.json alone."""
+    try:
+        return str(json.loads((folder / "config.json").read_text(encoding="utf-8")).get("model", "")).lower()
+    except (OSError, ValueError, AttributeError):
+        raise EngineError(f"the Coqui model's config.json in {folder} cannot be read: point REEL_COQUI_MODEL at "
+                          "the folder Coqui saved") from None
+
+
+def require_cloning_model(options: CoquiOptions) -> None:
+    """A cloned voice needs an XTTS v2 model: say so before any work."""
+    CoquiEngine.check(options)
+    kind = model_kind(options.model)
+    if kind != "xtts":
+        raise EngineError(f"voice 'clone' needs an XTTS v2 model in REEL_COQUI_MODEL; {options.model} holds a "
+                          f"'{kind}' model, which cannot clone a voice")
+

@@ -41,9 +41,7 @@ def speech_from_recording(paragraphs: list[SpokenParagraph], recording: Path, wa
     estimate = [Word(text=w, start=0.0, end=0.0, spoken=s) for p in paragraphs for w, s in zip(p.written, p.spoken)]
     heard = transcribe_words(wav, language)
     aligned = align_to_script(estimate, heard, use_speech_timing=False)
-    missed = [w.text for w in aligned if w.whisper_start is None]
-    report = MatchReport(script_words=len(aligned), unmatched=missed,
-                         unmatched_share=len(missed) / max(1, len(aligned)))
+    report = MatchReport.of(aligned)
     if report.unmatched_share > MAX_UNMATCHED_SHARE:
         raise ScriptError(f"voiceover {recording.name} does not match the script: {report.summary()}; "
                           "upload the recording of this script or fix the script's text")

@@ -48,7 +48,8 @@ VOICES: dict[str, VoiceSpec] = {v.id: v for v in (
     ),
     VoiceSpec(
         id="coqui", engine="coqui", package="",
-        description="the Coqui TTS model in REEL_COQUI_MODEL (a VITS folder; REEL_COQUI_SPEAKER picks a speaker)",
+        description="the Coqui TTS model in REEL_COQUI_MODEL (VITS, or XTTS v2 with saved speakers; "
+                    "REEL_COQUI_SPEAKER picks a speaker)",
         license=COQUI_LICENSE,
     ),
     VoiceSpec(

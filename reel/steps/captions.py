@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -11,11 +12,14 @@ from reel.captions.ass import caption_box, caption_events, line_width_limit, ren
 from reel.captions.whisper import transcribe_words, whisper_version
 from reel.fsutil import write_text_atomic
 from reel.hashing import sha256_file
-from reel.models import Captions, SpeechTrack
+from reel.models import Captions, MatchReport, SpeechTrack
 from reel.plan import RenderPlan
 from reel.settings import ReelSettings
+from reel.speech.recording import MAX_UNMATCHED_SHARE
 from reel.steps.base import Progress, Step, package_version
 from reel.templates import CaptionStyle, PlatformPreset
+
+log = logging.getLogger("reel")
 
 
 class CaptionsInput(BaseModel):
@@ -40,12 +44,16 @@ def _caption(inputs: CaptionsInput, files: Path, progress: Progress) -> Captions
     speech, style, path = inputs.speech, inputs.style, files.with_suffix(".ass")
     heard = transcribe_words(speech.path, inputs.language)
     words = align_to_script(speech.words, heard, use_speech_timing=bool(speech.phones))
+    match = None if speech.phones else speech.match or MatchReport.of(words)
+    if match is not None and speech.match is None and match.unmatched_share > MAX_UNMATCHED_SHARE:
+        log.warning("Whisper heard little of the script in voice %s: %s; unheard words keep estimated times",
+                    speech.voice, match.summary())
     events = caption_events(words, style, line_width_limit(inputs.platform, inputs.size))
     write_text_atomic(path, render_ass(events, style, inputs.platform, inputs.size))
     return Captions(path=path, style=style.id, words=words, events=events,
                     box=caption_box(style, inputs.platform, inputs.size),
                     timing_source="speech-engine" if speech.phones else "whisper", whisper_model=inputs.whisper,
-                    fonts_dir=style.font.directory(), font=inputs.font, sha256=sha256_file(path))
+                    fonts_dir=style.font.directory(), font=inputs.font, sha256=sha256_file(path), match=match)
 
 
-CAPTIONS = Step("captions", "1", Captions, _captions_input, _caption)
+CAPTIONS = Step("captions", "2", Captions, _captions_input, _caption)

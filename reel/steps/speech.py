@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -14,6 +15,7 @@ from reel.models import Script, SpeechTrack, SpokenParagraph, StoredPath
 from reel.plan import RenderPlan
 from reel.settings import ReelSettings
 from reel.speech import SPEECH_ENGINES, get_voice
+from reel.speech.cloning import ClonedVoice
 from reel.speech.compose import compose, spoken_paragraphs
 from reel.speech.recording import speech_from_recording
 from reel.steps.base import EngineChoice, Progress, Step, package_version
@@ -26,21 +28,29 @@ class RecordingChoice(BaseModel):
     whisper: str
 
 
+class CloneChoice(BaseModel):
+    reference: StoredPath  # the speaker's recording that the voice imitates
+    sha256: str
+
+
 class SpeechInput(BaseModel):
-    """Either a voice (engine, speaker, options) or an uploaded recording, with the words to say: each
-    written caption word and its spoken form ("$5" / "five dollars"), paragraph by paragraph."""
+    """Either a voice (engine, speaker, options; a cloned voice's reference clip) or an uploaded
+    recording, with the words to say: each written caption word and its spoken form ("$5" / "five
+    dollars"), paragraph by paragraph."""
 
     voice: str
     speaker: str  # the engine's name for the voice
     weights: str  # the package that ships the voice's weights, and its version ("" for none)
     engine: EngineChoice | None
     recording: RecordingChoice | None
+    clone: CloneChoice | None = None
     paragraphs: list[SpokenParagraph]
     speaking_rate: float
     language: str
 
 
-def speech_input(script: Script, voice: str, lexicon: Mapping[str, str], recording: Path | None = None) -> SpeechInput:
+def speech_input(script: Script, voice: str, lexicon: Mapping[str, str], recording: Path | None = None,
+                 clone: ClonedVoice | None = None) -> SpeechInput:
     """What ``voice`` (or the uploaded ``recording``) needs to speak ``script``."""
     engine = choice = None
     speaker = weights = ""
@@ -53,13 +63,14 @@ def speech_input(script: Script, voice: str, lexicon: Mapping[str, str], recordi
         options = SPEECH_ENGINES.options(spec.engine)
         engine = EngineChoice(name=spec.engine, version=SPEECH_ENGINES.version(spec.engine),
                               options=options.model_dump(), device=engine_device(options))
-    return SpeechInput(voice=voice, speaker=speaker, weights=weights, engine=engine, recording=choice,
+    cloned = CloneChoice(reference=clone.reference, sha256=clone.sha256) if clone else None
+    return SpeechInput(voice=voice, speaker=speaker, weights=weights, engine=engine, recording=choice, clone=cloned,
                        paragraphs=spoken_paragraphs(script, lexicon), speaking_rate=script.speaking_rate,
                        language=script.language)
 
 
 def _speech_input(plan: RenderPlan, settings: ReelSettings, done: dict) -> SpeechInput:
-    return speech_input(plan.script, plan.voice, plan.lexicon, plan.recording)
+    return speech_input(plan.script, plan.voice, plan.lexicon, plan.recording, plan.clone)
 
 
 def _speak(inputs: SpeechInput, files: Path, progress: Progress) -> SpeechTrack:
@@ -67,8 +78,10 @@ def _speak(inputs: SpeechInput, files: Path, progress: Progress) -> SpeechTrack:
         return speech_from_recording(inputs.paragraphs, inputs.recording.path, files.with_suffix(".wav"),
                                      inputs.language)
     engine = SPEECH_ENGINES.load(inputs.engine.name, inputs.engine.options)
-    return compose(engine, get_voice(inputs.voice), inputs.paragraphs, inputs.speaking_rate,
-                   files.with_suffix(".wav"))
+    voice = get_voice(inputs.voice)
+    if inputs.clone is not None:
+        voice = replace(voice, reference=str(inputs.clone.reference))
+    return compose(engine, voice, inputs.paragraphs, inputs.speaking_rate, files.with_suffix(".wav"))
 
 
 SPEECH = Step("speech", "2", SpeechTrack, _speech_input, _speak,
