@@ -124,9 +124,10 @@ def test_evaluate_cli_rejects_a_missing_video(tmp_path, capsys):
     assert "video not found" in capsys.readouterr().err
 
 
-def test_render_with_evaluate_publishes_the_report_beside_the_reel(tmp_path):
+def test_render_with_evaluate_publishes_the_report_beside_the_reel(tmp_path, static_render, settings, monkeypatch):
     from tests.conftest import STATIC_SCRIPT, write
 
+    monkeypatch.setenv("REEL_CACHE_DIR", str(settings.cache_dir))  # the static reel's steps come from the cache
     script = write(tmp_path / "mouth-check.md", STATIC_SCRIPT)
     out = tmp_path / "out"
     code = main(["render", str(script), "--out", str(out), "--evaluate"])
