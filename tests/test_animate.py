@@ -13,7 +13,7 @@ from reel.animate.head import (
 )
 from reel.animate.rigs import EyeRig, MouthRig, column_map
 from reel.animate.visemes import audio_mouth_track, mouth_track, phone_openness, phone_shapes
-from reel.faces.landmarks import LOWER_INNER_LIP, MOUTH_CORNERS, UPPER_INNER_LIP
+from reel.faces.landmarks import EYES, LOWER_INNER_LIP, MOUTH_CORNERS, UPPER_INNER_LIP
 from reel.models import Phone
 
 RATE = 16000
@@ -195,3 +195,74 @@ def test_teeth_hint_appears_only_for_a_closed_mouth_portrait(portrait):
     rows = np.flatnonzero((painted[True] > 170).any(axis=1))
     dark_rows = np.flatnonzero((painted[True] < 70).any(axis=1))
     assert rows.mean() < dark_rows.mean()  # the teeth sit above the dark interior
+
+
+def _brow_rows(image: np.ndarray, landmarks: np.ndarray) -> float:
+    """Measured from pixels alone: the darkest row (the brow's hair) in a band of columns between each
+    brow point of the portrait and its upper lid, averaged over both eyes (sub-pixel)."""
+    grey = image.astype(np.float32).mean(axis=2)
+    rows = []
+    for eye in EYES.values():
+        x, y = (int(v) for v in landmarks[eye["brow"][2]])
+        band = grey[y - 8:y + 26, x - 6:x + 7].mean(axis=1)
+        k = int(np.argmin(band))
+        a, b, c = band[max(k - 1, 0)], band[k], band[min(k + 1, len(band) - 1)]
+        rows.append(y - 8 + k + (0.5 * (a - c) / (a - 2 * b + c) if 0 < k < len(band) - 1 else 0.0))
+    return float(np.mean(rows))
+
+
+def test_brows_rise_on_stressed_syllables_and_questions(portrait, tmp_path):
+    from reel.animate.face import FacePass
+    from reel.media.audio import read_audio
+    from reel.models import Script
+    from tests.conftest import speak
+
+    info, base, landmarks = portrait
+    script = Script(id="b", title="B", avatar="astronaut",
+                    voiceover="Have you ever lost a whole morning to meetings? Nova plans your week for you. Really?")
+    speech = speak("joe", script, tmp_path / "speech.wav")
+    fps, frames = 30, int(speech.duration_s * 30)
+    face = FacePass(info, speech, read_audio(tmp_path / "speech.wav", 16000), 16000, fps, frames, seed=7)
+    rest = _brow_rows(base, landmarks)
+    lift = np.zeros(frames)
+    frame = base.copy()
+    for index in range(frames):
+        face.apply(index, frame, base)
+        lift[index] = rest - _brow_rows(frame, landmarks)
+    t = np.arange(frames) / fps
+    stress = np.zeros(frames)  # 1 from each stressed syllable for 0.4 s and over each question's end
+    for phone in speech.phones:
+        if phone.phoneme == "ˈ":
+            stress[(t >= phone.end - 0.05) & (t < phone.end + 0.35)] = 1
+        if phone.phoneme == "?":
+            stress[(t >= phone.start - 0.5) & (t < phone.start + 0.3)] = 1
+    assert len(face.prosody.questions) == 2
+    assert np.corrcoef(lift, stress)[0, 1] > 0.45  # measured 0.54
+    assert np.corrcoef(lift, face.brows)[0, 1] > 0.95  # the pixels follow the brow track (measured 0.99)
+    assert 2.5 < lift.max() < 6 and abs(lift[:int(0.3 * fps)]).max() < 0.2  # a few pixels; still at the start
+    end = face.prosody.questions[-1]
+    assert lift[(t > end - 0.3) & (t < end + 0.3)].mean() > 2.0  # up at the end of the question
+
+
+def test_the_smile_eases_while_speaking_and_returns_in_pauses(portrait):
+    from reel.animate.expressions import smile_relax_track
+    from reel.faces.mesh import load_face_mesh
+
+    phones = _phones("^hˈɛloʊ ðˈɛɹ.$" + "_" * 12 + "^mˈaɪ fɹˈɛnd.$", step=0.1)
+    relax = smile_relax_track(prosody_from_phones(phones, fps=30, frames=120), fps=30, frames=120)
+    assert relax[0] == 0 and relax[int(0.9 * 30)] > 0.75  # still at the start; eased while talking
+    assert relax[int(2.2 * 30)] < 0.1 and relax[int(3.4 * 30)] > 0.8  # back in the pause, eased again after it
+    info, base, landmarks = portrait
+    mouth = MouthRig(landmarks, (info.width, info.height))
+    relaxed = base.copy()
+    mouth.apply(relaxed, base, 0.0, 0.0, relax=1.0)
+    mesh = load_face_mesh()  # measured independently: the face mesh on the pixels
+    before = mesh.track(base, landmarks, precise=True).landmarks
+    after = mesh.track(relaxed, landmarks, precise=True).landmarks
+    moved = (after - before)[:, 1]
+    corners, middle = moved[list(MOUTH_CORNERS)], moved[[13, 14]]
+    assert corners.min() > 2.5  # both corners sink (measured 3.5 and 3.1 px of the rig's 6.4)
+    # The mesh couples its points: the middle of the lips follows a little (2.0, 0.8 px) though the rig moves
+    # no pixel there; the nose stays (0.6 px: the mesh's noise).
+    assert middle.mean() < 0.6 * corners.mean()
+    assert abs(moved[1]) < 1.0

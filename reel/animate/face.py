@@ -1,4 +1,5 @@
-"""The speech-driven face pass: mouth shapes from the phonemes (or the audio) and seeded blinks.
+"""The speech-driven face pass: mouth shapes from the phonemes (or the audio), brows raised on the
+speech's stresses and questions, a smile that eases while talking, and seeded blinks.
 
 It runs on any engine's frames: on the still portrait with its known landmarks (the portrait warp),
 or on generated frames, where it tracks the face mesh from frame to frame.
@@ -9,8 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from reel.animate.blinks import blink_track
+from reel.animate.expressions import brow_track, smile_relax_track
+from reel.animate.head import prosody_from_loudness, prosody_from_phones
 from reel.animate.rigs import EyeRig, MouthRig
 from reel.animate.visemes import audio_mouth_track, mouth_track
+from reel.media.audio import speech_envelope
 from reel.models import Portrait, SpeechTrack
 
 
@@ -20,9 +24,13 @@ class FacePass:
         self.size = (portrait.width, portrait.height)
         if speech.phones:
             self.openness, self.width = mouth_track(speech.phones, fps, frames, (audio, audio_rate))
-        else:  # a recording without phoneme timings: the mouth follows the audio
+            self.prosody = prosody_from_phones(speech.phones, fps, frames)
+        else:  # a recording without phoneme timings: the mouth follows the audio, nods its loudness
             self.openness, self.width = audio_mouth_track(audio, audio_rate, fps, frames)
+            self.prosody = prosody_from_loudness(speech_envelope(audio, audio_rate, fps, frames), fps)
         self.blinks = blink_track(seed, fps, frames)
+        self.brows = brow_track(self.prosody, fps, frames, seed)
+        self.relax = smile_relax_track(self.prosody, fps, frames)
         self.rest_landmarks = np.asarray(portrait.landmarks, dtype=np.float32)
         self._rest_rigs = self._rigs(self.rest_landmarks)
         self._tracked = self.rest_landmarks
@@ -54,7 +62,7 @@ class FacePass:
 
     def _shape(self, rigs, index: int, frame: np.ndarray, base: np.ndarray, lid_drop: float) -> None:
         mouth, eyes = rigs
-        mouth.apply(frame, base, float(self.openness[index]), float(self.width[index]))
+        mouth.apply(frame, base, float(self.openness[index]), float(self.width[index]), float(self.relax[index]))
         closure = max(float(self.blinks[index]), lid_drop)
         for eye in eyes:
-            eye.apply(frame, base, closure)
+            eye.apply(frame, base, closure, float(self.brows[index]))

@@ -85,6 +85,7 @@ class Prosody:
     accents: list[tuple[float, bool]]  # stressed-syllable times, and whether each opens a phrase
     phrase_starts: list[float]
     quiet: np.ndarray  # per frame: 1 in a pause, 0 while speaking, eased in between
+    questions: tuple[float, ...] = ()  # where each question ends (its "?")
 
 
 def head_track(prosody: Prosody, fps: int, frames: int, seed: int, amount: float = 1.0) -> HeadPose:
@@ -113,7 +114,7 @@ def head_track(prosody: Prosody, fps: int, frames: int, seed: int, amount: float
     yaw += sway * np.sin(2 * np.pi * t / 2.3 + phases[3])
     fade = np.clip(t / _FADE_IN_S, 0, 1)
     fade = amount * fade * fade * (3 - 2 * fade)
-    smooth = [np.clip(_gaussian(angle, _SMOOTH_S * fps) * fade, -MAX_ANGLE_DEG, MAX_ANGLE_DEG)
+    smooth = [np.clip(gaussian(angle, _SMOOTH_S * fps) * fade, -MAX_ANGLE_DEG, MAX_ANGLE_DEG)
               for angle in (pitch, yaw, roll)]
     for angle in smooth:
         angle[0] = 0.0  # the first frame is the portrait itself
@@ -126,8 +127,11 @@ def prosody_from_phones(phones: list[Phone], fps: int, frames: int) -> Prosody:
     accents: list[tuple[float, bool]] = []
     phrase_starts: list[float] = []
     quiet = np.ones_like(t)
+    questions: list[float] = []
     new_phrase, accented = True, False
     for phone in phones:
+        if phone.phoneme == "?":
+            questions.append(phone.start)
         if phone.phoneme in ",.;:!?—–…^$_":
             new_phrase, accented = True, False
             continue
@@ -139,7 +143,7 @@ def prosody_from_phones(phones: list[Phone], fps: int, frames: int) -> Prosody:
         if phone.phoneme.strip():
             new_phrase = False
             quiet[(t >= phone.start) & (t < phone.end)] = 0.0
-    return Prosody(accents, phrase_starts, np.clip(_gaussian(quiet, 0.2 * fps), 0, 1))
+    return Prosody(accents, phrase_starts, np.clip(gaussian(quiet, 0.2 * fps), 0, 1), tuple(questions))
 
 
 def prosody_from_loudness(loudness: np.ndarray, fps: int) -> Prosody:
@@ -164,7 +168,7 @@ def prosody_from_loudness(loudness: np.ndarray, fps: int) -> Prosody:
         if peak and t - last_accent >= 0.3:
             accents.append((t - 0.1, t - phrase_starts[-1] < 0.6 if phrase_starts else False))
             last_accent = t
-    return Prosody(accents, phrase_starts, np.clip(_gaussian(quiet, 0.2 * fps), 0, 1))
+    return Prosody(accents, phrase_starts, np.clip(gaussian(quiet, 0.2 * fps), 0, 1))
 
 
 class HeadRig:
@@ -203,7 +207,7 @@ class HeadRig:
                                     borderMode=cv2.BORDER_REPLICATE)
 
 
-def _gaussian(values: np.ndarray, sigma: float) -> np.ndarray:
+def gaussian(values: np.ndarray, sigma: float) -> np.ndarray:
     radius = max(1, int(3 * sigma))
     kernel = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
     kernel /= kernel.sum()

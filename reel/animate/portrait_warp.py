@@ -10,10 +10,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from reel.animate.base import AUDIO_RATE, AnimationJob
-from reel.animate.head import HeadRig, head_region, head_track, prosody_from_loudness, prosody_from_phones
+from reel.animate.base import AnimationJob
+from reel.animate.head import HeadRig, head_region, head_track
 from reel.engines import Engine, EngineOptions
-from reel.media.audio import speech_envelope
 
 _LID_FOLLOW = 0.15  # lid closure at a 2-degree nod
 
@@ -28,17 +27,12 @@ class PortraitWarpAnimator(Engine):
 
     @classmethod
     def version(cls) -> str:
-        return "2"
+        return "3"
 
     def frames(self, job: AnimationJob) -> Iterator[np.ndarray]:
         size = (job.portrait.width, job.portrait.height)
         head = HeadRig(head_region(job.face.rest_landmarks), size, include=job.face.regions())
-        if job.speech.phones:
-            prosody = prosody_from_phones(job.speech.phones, job.fps, job.frames)
-        else:  # a recording without phoneme timings: nods from the loudness
-            envelope = speech_envelope(job.audio, AUDIO_RATE, job.fps, job.frames)
-            prosody = prosody_from_loudness(envelope, job.fps)
-        pose = head_track(prosody, job.fps, job.frames, job.seed, amount=1.0 if self.options.head_motion else 0.0)
+        pose = head_track(job.face.prosody, job.fps, job.frames, job.seed, amount=1.0 if self.options.head_motion else 0.0)
         # Between blinks the upper lids drop a little as the head dips, as the gaze goes down with it.
         lid_drop = _LID_FOLLOW * np.clip(pose.pitch / 2.0, 0, 1)
 

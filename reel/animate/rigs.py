@@ -18,6 +18,10 @@ _TONGUE_RGB = np.array([140, 62, 66], np.float32)
 _TEETH_RGB = np.array([226, 218, 204], np.float32)
 _SPREAD = 0.06  # lips spread ("ee") widen the mouth by up to 6 %
 _ROUNDING = 0.14  # rounded lips ("oo") narrow it by up to 14 %
+_SMILE_SINK = 0.05  # a relaxed smile lowers the mouth corners by up to 5 % of the mouth's width
+_BROW_RAISE = 0.14  # a full brow raise lifts the brow by 14 % of the eye's width
+_FOREHEAD = 0.8  # the forehead above the brow, in eye widths, gathers as the brow lifts
+_FOLD = 0.6  # the lid fold lies this far from the brow points to the upper lid
 
 
 def column_map(src: np.ndarray, dst: np.ndarray, rows: int) -> np.ndarray:
@@ -93,22 +97,28 @@ class MouthRig:
         self.corner_weight = _bump(rows, mouth_y, max(mouth_y - top, float(lm[CHIN, 1]) - mouth_y))[:, None]
         self.lower_lip_points = lm[LOWER_INNER_LIP] - (roi.x0, roi.y0)
         self.lower_lip_weight = _bump(lm[LOWER_INNER_LIP, 0], center_x, 0.75 * mouth_w)
+        # The lips sink most at the corners, not at all in the middle or beyond the cheeks.
+        self.max_sink_px = _SMILE_SINK * mouth_w
+        self.corner_sink = self.max_sink_px * _bump(np.abs(xs - center_x), self.half_w, 0.6 * self.half_w)
         rest_gap = float(np.mean(self.lower - self.upper, where=self.lip_weight > 0.5))
         self.teeth = rest_gap < 0.05 * mouth_w  # closed in the portrait: no real teeth to show
 
-    def apply(self, frame: np.ndarray, base: np.ndarray, openness: float, width: float = 0.0) -> None:
-        """Write the rigged ROI of ``base`` into ``frame`` (both full frames, RGB)."""
+    def apply(self, frame: np.ndarray, base: np.ndarray, openness: float, width: float = 0.0,
+              relax: float = 0.0) -> None:
+        """Write the rigged ROI of ``base`` into ``frame`` (both full frames, RGB). ``relax`` (0..1): the
+        corners of the portrait's smile sink, as a smile eases while someone talks."""
         rows, cols = self.roi.slices
         drop = openness * self.max_drop_px
         spread = width * (_SPREAD if width > 0 else _ROUNDING)
-        if drop < 0.25 and abs(spread) * self.half_w < 0.25:
+        sink = relax * self.corner_sink
+        if drop < 0.25 and abs(spread) * self.half_w < 0.25 and relax * self.max_sink_px < 0.25:
             frame[rows, cols] = base[rows, cols]
             return
         lip_drop = drop * self.lip_weight
         raise_upper = 0.1 * lip_drop
         src = np.stack([self.top, self.upper, self.lower, self.lower + 0.5, self.chin, self.bottom])
-        dst = np.stack([self.top, self.upper - raise_upper, self.lower - raise_upper, self.lower + lip_drop,
-                        self.chin + 0.9 * drop * self.jaw_weight, self.bottom])
+        dst = np.stack([self.top, self.upper - raise_upper + sink, self.lower - raise_upper + sink,
+                        self.lower + lip_drop + sink, self.chin + 0.9 * drop * self.jaw_weight, self.bottom])
         map_y = column_map(src, dst, self.roi.rows)
         map_x = self._corner_map(spread)
         warped = cv2.remap(base[rows, cols], map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -174,7 +184,8 @@ class MouthRig:
 
 
 class EyeRig:
-    """Closes one eye: the upper lid slides down to the lower lid, the skin above stretches with it."""
+    """Closes one eye (the upper lid slides down to the lower lid, the skin above stretches with it)
+    and raises its brow (the brow lifts, the forehead above it gathers, the lid fold below stretches)."""
 
     def __init__(self, landmarks: np.ndarray, size: tuple[int, int], eye: str):
         spec = EYES[eye]
@@ -185,22 +196,30 @@ class EyeRig:
         eye_w = float(abs(corners[1, 0] - corners[0, 0]))
         brow = lm[spec["brow"]]
         bottom = float(lower[:, 1].max() + 0.35 * eye_w)
-        self.roi = roi = _Roi(corners[:, 0].min() - 0.3 * eye_w, brow[:, 1].min() - 2,
+        forehead = float(brow[:, 1].min() - _FOREHEAD * eye_w)
+        self.roi = roi = _Roi(corners[:, 0].min() - 0.3 * eye_w, forehead - 2,
                               corners[:, 0].max() + 0.3 * eye_w, bottom, size)
         xs, y0 = roi.xs, roi.y0
         self.upper = _curve(upper, xs) - y0
         self.lower = np.maximum(_curve(lower, xs) - y0, self.upper)
-        self.brow = np.minimum(_curve(brow, xs) - y0 + 0.15 * eye_w, self.upper - 2)
+        self.brow_line = _curve(brow, xs) - y0
+        # The fold above the lid: the brow and the skin above it lift together, the lid's skin below stretches.
+        # (A face mesh puts its brow points on the brow's upper edge, or above a thin brow.)
+        self.fold = np.minimum(self.brow_line + _FOLD * (self.upper - self.brow_line), self.upper - 2)
+        self.forehead = np.full_like(xs, max(forehead - y0, 0.0))
         self.bottom = np.full_like(xs, bottom - y0)
+        # The brow lifts most above the eye's middle, fading to nothing at the sides of the region.
+        self.max_raise_px = _BROW_RAISE * eye_w * _bump(xs, float(corners[:, 0].mean()), 0.5 * (roi.x1 - roi.x0))
 
-    def apply(self, frame: np.ndarray, base: np.ndarray, closure: float) -> None:
+    def apply(self, frame: np.ndarray, base: np.ndarray, closure: float, brow: float = 0.0) -> None:
         rows, cols = self.roi.slices
-        if closure < 0.02:
+        if closure < 0.02 and brow * _BROW_RAISE < 0.002:
             frame[rows, cols] = base[rows, cols]
             return
+        lift = brow * self.max_raise_px
         lid = self.upper + closure * (self.lower - self.upper)
-        src = np.stack([self.brow, self.upper, self.lower, self.bottom])
-        dst = np.stack([self.brow, lid, self.lower, self.bottom])
+        src = np.stack([self.forehead, self.brow_line, self.fold, self.upper, self.lower, self.bottom])
+        dst = np.stack([self.forehead, self.brow_line - lift, self.fold - 0.9 * lift, lid, self.lower, self.bottom])
         map_y = column_map(src, dst, self.roi.rows)
         frame[rows, cols] = cv2.remap(base[rows, cols], self.roi.map_x, map_y, cv2.INTER_LINEAR,
                                       borderMode=cv2.BORDER_REPLICATE)
