@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 
@@ -266,3 +267,31 @@ def test_the_smile_eases_while_speaking_and_returns_in_pauses(portrait):
     # no pixel there; the nose stays (0.6 px: the mesh's noise).
     assert middle.mean() < 0.6 * corners.mean()
     assert abs(moved[1]) < 1.0
+
+
+def _track(before: np.ndarray, after: np.ndarray, points: np.ndarray, half: int = 12, search: int = 30) -> np.ndarray:
+    """Where small patches around ``points`` of ``before`` went in ``after`` (template matching, sub-pixel)."""
+    found = []
+    for x, y in np.round(points).astype(int):
+        patch = before[y - half:y + half + 1, x - half:x + half + 1]
+        window = after[y - half - search:y + half + search + 1, x - half - search:x + half + search + 1]
+        score = cv2.matchTemplate(window, patch, cv2.TM_CCOEFF_NORMED)
+        _, _, _, (mx, my) = cv2.minMaxLoc(score)
+        a, b, c = score[my, mx - 1], score[my, mx], score[my, mx + 1]
+        d, e = score[my - 1, mx], score[my + 1, mx]
+        found.append((x + mx - search + 0.5 * (a - c) / (a - 2 * b + c), y + my - search + 0.5 * (d - e) / (d - 2 * b + e)))
+    return np.array(found, np.float64)
+
+
+def test_the_lower_lids_settle_as_the_smile_eases(portrait):
+    info, base, landmarks = portrait
+    eyes = [EyeRig(landmarks, (info.width, info.height), side) for side in ("left", "right")]
+    frame = base.copy()
+    for eye in eyes:
+        eye.apply(frame, base, 0.0, 0.0, relax=1.0)
+    def moved(points):
+        return (_track(base, frame, landmarks[points], half=6, search=6)
+                - _track(base, base, landmarks[points], half=6, search=6))[:, 1]
+
+    assert ((moved([145, 374]) > 1.0) & (moved([145, 374]) < 3.0)).all()  # 4 % of a 51 px eye: about 2 px
+    assert abs(moved([159, 386])).max() < 0.5  # the upper lids stay

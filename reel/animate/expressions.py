@@ -38,6 +38,7 @@ def brow_track(prosody: Prosody, fps: int, frames: int, seed: int) -> np.ndarray
 
 
 def smile_relax_track(prosody: Prosody, fps: int, frames: int) -> np.ndarray:
-    """1 while speaking, 0 in pauses (eased: the smile settles back over about half a second)."""
+    """1 while speaking, 0 in pauses; steeper than the eased pause track, so the smile is back early
+    in a pause."""
     fade = np.clip(np.arange(frames) / fps / _FADE_IN_S, 0, 1)
-    return np.clip((1 - prosody.quiet) * fade, 0, 1).astype(np.float32)
+    return np.clip((1.5 * (1 - prosody.quiet) - 0.25) * fade, 0, 1).astype(np.float32)

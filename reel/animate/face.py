@@ -65,4 +65,4 @@ class FacePass:
         mouth.apply(frame, base, float(self.openness[index]), float(self.width[index]), float(self.relax[index]))
         closure = max(float(self.blinks[index]), lid_drop)
         for eye in eyes:
-            eye.apply(frame, base, closure, float(self.brows[index]))
+            eye.apply(frame, base, closure, float(self.brows[index]), float(self.relax[index]))

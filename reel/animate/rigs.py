@@ -21,7 +21,7 @@ _ROUNDING = 0.14  # rounded lips ("oo") narrow it by up to 14 %
 _SMILE_SINK = 0.05  # a relaxed smile lowers the mouth corners by up to 5 % of the mouth's width
 _BROW_RAISE = 0.14  # a full brow raise lifts the brow by 14 % of the eye's width
 _FOREHEAD = 0.8  # the forehead above the brow, in eye widths, gathers as the brow lifts
-_FOLD = 0.6  # the lid fold lies this far from the brow points to the upper lid
+_LID_SETTLE = 0.04  # as a smile eases, the lower lid drops by up to 4 % of the eye's width
 
 
 def column_map(src: np.ndarray, dst: np.ndarray, rows: int) -> np.ndarray:
@@ -184,8 +184,9 @@ class MouthRig:
 
 
 class EyeRig:
-    """Closes one eye (the upper lid slides down to the lower lid, the skin above stretches with it)
-    and raises its brow (the brow lifts, the forehead above it gathers, the lid fold below stretches)."""
+    """Closes one eye (the upper lid slides down to the lower lid, the skin above stretches with it),
+    raises its brow (the brow lifts, the forehead above it gathers) and lets the lower lid settle as a
+    smile eases."""
 
     def __init__(self, landmarks: np.ndarray, size: tuple[int, int], eye: str):
         spec = EYES[eye]
@@ -203,23 +204,28 @@ class EyeRig:
         self.upper = _curve(upper, xs) - y0
         self.lower = np.maximum(_curve(lower, xs) - y0, self.upper)
         self.brow_line = _curve(brow, xs) - y0
-        # The fold above the lid: the brow and the skin above it lift together, the lid's skin below stretches.
-        # (A face mesh puts its brow points on the brow's upper edge, or above a thin brow.)
-        self.fold = np.minimum(self.brow_line + _FOLD * (self.upper - self.brow_line), self.upper - 2)
+        # The fold above the lid: a blink stretches the skin below it; a brow raise lifts the skin above it.
+        self.fold = np.minimum(self.brow_line + 0.15 * eye_w, self.upper - 2)
         self.forehead = np.full_like(xs, max(forehead - y0, 0.0))
         self.bottom = np.full_like(xs, bottom - y0)
         # The brow lifts most above the eye's middle, fading to nothing at the sides of the region.
         self.max_raise_px = _BROW_RAISE * eye_w * _bump(xs, float(corners[:, 0].mean()), 0.5 * (roi.x1 - roi.x0))
+        self.max_settle_px = _LID_SETTLE * eye_w * _bump(xs, float(corners[:, 0].mean()), 0.5 * eye_w)
 
-    def apply(self, frame: np.ndarray, base: np.ndarray, closure: float, brow: float = 0.0) -> None:
+    def apply(self, frame: np.ndarray, base: np.ndarray, closure: float, brow: float = 0.0,
+              relax: float = 0.0) -> None:
+        """``closure``: the upper lid's way down (1: shut); ``brow``: the brow's raise (1: the most);
+        ``relax``: the smile eases, the cheek below the eye settles and the lower lid with it."""
         rows, cols = self.roi.slices
-        if closure < 0.02 and brow * _BROW_RAISE < 0.002:
+        if closure < 0.02 and brow * _BROW_RAISE < 0.002 and relax < 0.05:
             frame[rows, cols] = base[rows, cols]
             return
         lift = brow * self.max_raise_px
         lid = self.upper + closure * (self.lower - self.upper)
+        settle = relax * self.max_settle_px
         src = np.stack([self.forehead, self.brow_line, self.fold, self.upper, self.lower, self.bottom])
-        dst = np.stack([self.forehead, self.brow_line - lift, self.fold - 0.9 * lift, lid, self.lower, self.bottom])
+        dst = np.stack([self.forehead, self.brow_line - lift, self.fold - 0.9 * lift, lid + settle * closure,
+                        self.lower + settle, self.bottom])
         map_y = column_map(src, dst, self.roi.rows)
         frame[rows, cols] = cv2.remap(base[rows, cols], self.roi.map_x, map_y, cv2.INTER_LINEAR,
                                       borderMode=cv2.BORDER_REPLICATE)
