@@ -212,10 +212,8 @@ def model_kind(folder: Path) -> str:
 
 
 def require_cloning_model(options: CoquiOptions) -> None:
-    """A cloned voice needs an XTTS v2 model: say so before any work."""
-    CoquiEngine.check(options)
+    """A cloned voice needs an XTTS v2 model: say so before any work (the folder is checked already)."""
     kind = model_kind(options.model)
     if kind != "xtts":
         raise EngineError(f"voice 'clone' needs an XTTS v2 model in REEL_COQUI_MODEL; {options.model} holds a "
                           f"'{kind}' model, which cannot clone a voice")
-

@@ -44,8 +44,9 @@ def _caption(inputs: CaptionsInput, files: Path, progress: Progress) -> Captions
     speech, style, path = inputs.speech, inputs.style, files.with_suffix(".ass")
     heard = transcribe_words(speech.path, inputs.language)
     words = align_to_script(speech.words, heard, use_speech_timing=bool(speech.phones))
-    match = None if speech.phones else speech.match or MatchReport.of(words)
-    if match is not None and speech.match is None and match.unmatched_share > MAX_UNMATCHED_SHARE:
+    # Synthesized speech without timings (a recording has its own report): how much of it Whisper heard.
+    match = None if speech.phones or speech.match else MatchReport.of(words)
+    if match is not None and match.unmatched_share > MAX_UNMATCHED_SHARE:
         log.warning("Whisper heard little of the script in voice %s: %s; unheard words keep estimated times",
                     speech.voice, match.summary())
     events = caption_events(words, style, line_width_limit(inputs.platform, inputs.size))
