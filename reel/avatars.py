@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import cv2
@@ -14,7 +15,10 @@ from reel.faces.framing import frame_portrait, framing_matrix
 from reel.faces.mesh import load_face_mesh
 from reel.fsutil import atomic_path
 from reel.hashing import sha256_file
-from reel.models import Avatar, Portrait
+from reel.media.image import read_image
+from reel.models import NAME_PATTERN, Avatar, Portrait
+from reel.settings import Limits, load_settings
+from reel.yamlsafe import describe_error, load_yaml
 
 
 def list_avatar_ids(avatars_dir: Path) -> list[str]:
@@ -24,17 +28,19 @@ def list_avatar_ids(avatars_dir: Path) -> list[str]:
 def load_avatar(avatars_dir: Path, avatar_id: str) -> Avatar:
     folder = avatars_dir / avatar_id
     manifest = folder / "avatar.yaml"
-    if not manifest.is_file():
+    if not re.match(NAME_PATTERN, avatar_id) or not manifest.is_file():  # a name never leaves its folder
         valid = ", ".join(list_avatar_ids(avatars_dir)) or "none (add assets/avatars/<id>/avatar.yaml)"
         raise AvatarError(f"unknown avatar '{avatar_id}'; valid avatars: {valid}")
     try:
-        data = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
+        data = load_yaml(manifest.read_text(encoding="utf-8")) or {}
         avatar = Avatar.model_validate({"id": avatar_id, **data})
     except ValidationError as error:
         problem = error.errors()[0]
         field = ".".join(str(part) for part in problem["loc"])
         raise AvatarError(f"avatar file {manifest} is invalid: '{field}': {problem['msg']}") from error
-    except (yaml.YAMLError, TypeError) as error:
+    except yaml.YAMLError as error:
+        raise AvatarError(f"avatar file {manifest} is invalid{describe_error(error)}") from error
+    except TypeError as error:
         raise AvatarError(f"avatar file {manifest} is invalid: {str(error).splitlines()[0]}") from error
     if avatar.clone is not None:  # the reference clip lives beside the portrait
         clone = avatar.clone.model_copy(update={"reference": folder / avatar.clone.reference})
@@ -42,14 +48,9 @@ def load_avatar(avatars_dir: Path, avatar_id: str) -> Avatar:
     return avatar.model_copy(update={"portrait": folder / avatar.portrait})
 
 
-def read_portrait_image(path: Path) -> np.ndarray:
-    """The portrait as RGB uint8; a clear error when it is missing or not an image."""
-    if not path.is_file():
-        raise AvatarError(f"portrait image not found: {path}")
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise AvatarError(f"portrait {path} is not a readable image: use a PNG or JPEG photo")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+def read_portrait_image(path: Path, limits: Limits | None = None) -> np.ndarray:
+    """The portrait as RGB uint8; one clear line when it is missing, not a picture or too large."""
+    return read_image(path, limits or load_settings().limits)
 
 
 def prepare_portrait(avatar_id: str, source: Path, size: tuple[int, int], image_path: Path) -> Portrait:

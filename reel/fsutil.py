@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import glob
 import os
 import shutil
 import tempfile
@@ -18,10 +19,12 @@ os.umask(_UMASK)
 
 @contextmanager
 def atomic_path(final: Path) -> Iterator[Path]:
-    """Yield a temp path beside ``final``; rename it into place only if the block succeeds."""
+    """Yield a temp path beside ``final``; rename it into place only if the block succeeds. The temp
+    file is locked while in use, so the next write of ``final`` removes one a killed process left."""
     final.parent.mkdir(parents=True, exist_ok=True)
+    _clear_stale_temps(final)
     fd, tmp = tempfile.mkstemp(prefix=f".{final.stem}-", suffix=final.suffix, dir=final.parent)
-    os.close(fd)
+    fcntl.flock(fd, fcntl.LOCK_EX)
     os.chmod(tmp, 0o666 & ~_UMASK)
     tmp_path = Path(tmp)
     try:
@@ -29,6 +32,21 @@ def atomic_path(final: Path) -> Iterator[Path]:
         os.replace(tmp_path, final)
     finally:
         tmp_path.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _clear_stale_temps(final: Path, settle_s: float = 0.25) -> None:
+    """Remove temp files of ``final`` whose writer died: unlocked, and not made this moment (between
+    mkstemp and flock a live writer's file is briefly unlocked)."""
+    for temp in final.parent.glob(f".{glob.escape(final.stem)}-*{glob.escape(final.suffix)}"):
+        try:
+            if time.time() - temp.stat().st_mtime < settle_s:
+                continue
+            with temp.open("rb") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                temp.unlink()
+        except OSError:  # locked by a live writer, or gone already
+            continue
 
 
 def write_text_atomic(final: Path, text: str) -> None:

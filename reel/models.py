@@ -7,13 +7,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WrapSerializer, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WrapSerializer, field_validator, model_validator
 
-from reel.normalize import strip_emoji
+from reel.normalize import strip_control, strip_emoji
+from reel.settings import DEFAULT_LIMITS, Limits
 
 Camera = Literal["static", "push-in", "pull-out", "pan-left", "pan-right"]
 CAMERA_MOVES: tuple[str, ...] = Camera.__args__  # type: ignore[attr-defined]
 ApprovalStatus = Literal["draft", "submitted", "approved", "rejected"]
+# A name that is also a file or folder name (a reel id, an avatar, a platform, a caption style): it
+# can never climb out of its folder.
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 # Speaking rate used to estimate a script's length before it is synthesised (about 155 wpm).
 WORDS_PER_SECOND = 2.6
@@ -36,8 +40,20 @@ class Approval(BaseModel):
     at: datetime | None = None
     notes: str = ""
 
+    @model_validator(mode="after")
+    def _approved_by_someone(self) -> Approval:
+        if self.status == "approved" and not (self.reviewer or "").strip():
+            raise ValueError("an approved script names who approved it: add 'reviewer' under 'approval'")
+        return self
+
+
+def limits_of(info: ValidationInfo) -> Limits:
+    """The input limits a validation runs under (``context={"limits": ...}``), else the defaults."""
+    return (info.context or {}).get("limits", DEFAULT_LIMITS)
+
 
 _DIRECTIVE = re.compile(r"\[\s*([a-z][a-z-]*)\s*:\s*([^\]]*)\]", re.IGNORECASE)
+_DIRECTIVE_START = re.compile(r"\[\s*[a-z][a-z-]*\s*:", re.IGNORECASE)
 
 
 class Paragraph(BaseModel):
@@ -55,10 +71,14 @@ class Paragraph(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _read_directives(cls, data: object) -> object:
+    def _read_directives(cls, data: object, info: ValidationInfo) -> object:
         if not isinstance(data, dict) or not isinstance(data.get("text"), str):
             return data
         text, punches, visual = plain_text(data["text"]), list(data.get("punches", [])), data.get("visual")
+        marks, limit = len(_DIRECTIVE_START.findall(text)), limits_of(info).marks
+        if marks > limit:
+            raise ValueError(f"{marks} [punch: ...]/[visual: ...] marks in one paragraph; at most {limit} "
+                             "(REEL_MAX_MARKS)")
         while match := _DIRECTIVE.search(text):
             name, phrase = match.group(1).lower(), " ".join(match.group(2).split())
             if name == "visual":
@@ -75,6 +95,11 @@ class Paragraph(BaseModel):
             first = len(caption_tokens(text[:match.start()]))
             punches.append((first, first + len(caption_tokens(phrase)) - 1))
             text = text[:match.start()] + phrase + text[match.end():]
+        if unclosed := _DIRECTIVE_START.search(text):
+            raise ValueError(f"'{unclosed.group(0)}' is not closed: end the mark with ]")
+        if not caption_tokens(text) and (data.get("camera") or visual):
+            raise ValueError("a paragraph with a camera move or a [visual: ...] mark has no words to speak: "
+                             "add its words, or remove the move")
         return {**data, "text": text, "punches": punches, "visual": visual}
 
 
@@ -83,12 +108,12 @@ class Script(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    id: str = Field(pattern=NAME_PATTERN)
     title: str = Field(min_length=1)
-    avatar: str
+    avatar: str = Field(pattern=NAME_PATTERN)
     voice: str | None = None  # None: the avatar's default voice
-    caption_style: str | None = None  # None: the avatar's default style
-    platform: str = "reels"
+    caption_style: str | None = Field(default=None, pattern=NAME_PATTERN)  # None: the avatar's default style
+    platform: str = Field(default="reels", pattern=NAME_PATTERN)
     camera: Camera = "push-in"  # for paragraphs that name no camera move
     speaking_rate: float = Field(default=1.0, ge=0.5, le=2.0)  # 1.2: 20 % faster than the voice's own pace
     # A recorded voiceover (WAV, MP3, M4A...; relative to the script file) spoken instead of a voice.
@@ -106,17 +131,17 @@ class Script(BaseModel):
             value = [p for p in re.split(r"\n\s*\n", value)]
         if isinstance(value, list):
             value = [{"text": p} if isinstance(p, str) else p for p in value]
-            value = [
-                {**p, "text": " ".join(str(p.get("text", "")).split())} if isinstance(p, dict) else p
-                for p in value
-            ]
-            value = [p for p in value if not isinstance(p, dict) or p["text"]]
+            value = [_paragraph_text(p) if isinstance(p, dict) else p for p in value]
+            value = [p for p in value if not isinstance(p, dict) or p["text"] or len(p) > 1]
         return value
 
     @model_validator(mode="after")
-    def _has_words(self) -> Script:
+    def _has_words(self, info: ValidationInfo) -> Script:
         if not self.words:
             raise ValueError("the voiceover is empty: write the text to be spoken under 'voiceover'")
+        if len(self.words) > limits_of(info).words:
+            raise ValueError(f"the voiceover has {len(self.words)} words; at most {limits_of(info).words} "
+                             "(REEL_MAX_WORDS)")
         if self.language != "en" and self.recording is None:
             raise ValueError(f"language '{self.language}': the voices speak English only; "
                              "add a 'recording' of the voiceover for other languages")
@@ -153,15 +178,24 @@ class Script(BaseModel):
         return spans
 
 
+def _paragraph_text(paragraph: dict) -> dict:
+    """A paragraph's text on one line; an empty ``text:`` is no text (YAML reads it as null)."""
+    text = paragraph.get("text")
+    if text is not None and not isinstance(text, (str, int, float)):
+        raise ValueError(f"a paragraph's text must be words, not {type(text).__name__}")
+    return {**paragraph, "text": " ".join(str(text if text is not None else "").split())}
+
+
+_LOOSE_PUNCTUATION = re.compile(r" ([.,!?;:…]+)(?= |$)")
 _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(?<!\w)(\*\*|__|\*|_|`)(\S.*?)\1(?!\w)")
 
 
 def plain_text(text: str) -> str:
-    """The words of a paragraph without Markdown links or emphasis marks and without emoji, which no
-    voice can say and no caption font can draw."""
-    text = _EMPHASIS.sub(r"\2", _MARKDOWN_LINK.sub(r"\1", text))
-    return " ".join(strip_emoji(text).split())
+    """The words of a paragraph without Markdown links or emphasis marks, control codes and emoji, which
+    no voice can say and no caption font can draw; punctuation an emoji stood before rejoins its word."""
+    text = _EMPHASIS.sub(r"\2", _MARKDOWN_LINK.sub(r"\1", strip_control(text)))
+    return _LOOSE_PUNCTUATION.sub(r"\1", " ".join(strip_emoji(text).split()))
 
 
 def caption_tokens(text: str) -> list[str]:
@@ -198,6 +232,12 @@ class Consent(BaseModel):
     document: str = ""  # where the signed record is kept
 
 
+def _in_avatar_folder(path: Path) -> Path:
+    if path.is_absolute() or ".." in path.parts:
+        raise ValueError(f"'{path}' must be a file in the avatar's folder (a name such as portrait.png)")
+    return path
+
+
 class VoiceClone(BaseModel):
     """The avatar's own voice (``voice: clone``), cloned from a consented reference clip."""
 
@@ -206,19 +246,23 @@ class VoiceClone(BaseModel):
     reference: Path  # a recording of the speaker alone (relative to the avatar's folder)
     consent: Consent | None = None
 
+    _reference_in_folder = field_validator("reference")(_in_avatar_folder)
+
 
 class Avatar(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str
     name: str
-    portrait: Path
+    portrait: Path  # relative to the avatar's folder
     voice: str  # a voice id (`reel voices`), or "clone": the voice of ``clone``
-    caption_style: str
+    caption_style: str = Field(pattern=NAME_PATTERN)
     clone: VoiceClone | None = None
     brand: BrandKit = BrandKit()
     source: str = ""
     license: str = ""
+
+    _portrait_in_folder = field_validator("portrait")(_in_avatar_folder)
 
 
 class Portrait(BaseModel):

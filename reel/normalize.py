@@ -46,6 +46,8 @@ _PLAIN_NUMBER = re.compile(rf"^-?(?:{_NUMBER})$")
 _RANGE = re.compile(rf"^({_NUMBER})[-–]({_NUMBER})$")
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 _URL = re.compile(r"^(?:https?://)?(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{2,12})(/[^\s]*)?$", re.IGNORECASE)
+_DEGREES = re.compile(rf"^(-?)({_NUMBER})\s?°\s?([CF])?$")
+_DEGREE_SCALE = {"C": " Celsius", "F": " Fahrenheit", None: ""}
 _AMPM = {"am": "A M", "a.m.": "A M", "pm": "P M", "p.m.": "P M"}
 
 
@@ -82,14 +84,27 @@ def comparable(text: str) -> str:
 
 def strip_emoji(text: str) -> str:
     """Drop pictographs, their modifiers and joiners: the speech engines cannot say them and the
-    caption fonts cannot draw them."""
+    caption fonts cannot draw them. Text symbols (° № © ™ €) stay."""
     return "".join(ch for ch in text if not _is_emoji(ch))
 
 
 def _is_emoji(ch: str) -> bool:
     code = ord(ch)
-    return (unicodedata.category(ch) == "So" or 0x1F000 <= code <= 0x1FAFF or 0xFE00 <= code <= 0xFE0F
-            or code in (0x200D, 0x20E3) or 0x1F3FB <= code <= 0x1F3FF)
+    return (0x1F000 <= code <= 0x1FAFF  # emoticons, pictographs, flags' regional indicators, skin tones
+            or 0x2600 <= code <= 0x27BF or 0x2B00 <= code <= 0x2BFF  # symbols and dingbats (☀ ✅ ❤ ⭐)
+            or code in (0x231A, 0x231B, 0x2328, 0x23CF, 0x3030, 0x303D, 0x3297, 0x3299) or 0x23E9 <= code <= 0x23FA
+            or 0xFE00 <= code <= 0xFE0F or code in (0x200D, 0x20E3) or 0xE0020 <= code <= 0xE007F)
+
+
+# Terminal escape sequences (colours, cursor moves, titles), then any other control character.
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+
+def strip_control(text: str) -> str:
+    """Text without terminal escape codes, NUL bytes or other control characters (a script pasted
+    from a terminal): nothing can say or draw them. Tabs and line breaks become spaces."""
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    return "".join(" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch) != "Cc")
 
 
 def _split(word: str) -> tuple[str, str, str]:
@@ -115,6 +130,8 @@ def _clean(text: str) -> str:
 
 def _say(core: str, previous: str, following: str, lexicon: dict[str, str]) -> tuple[str, str]:
     """(spoken form, a currency name to say after the next word when that word is a scale)."""
+    # Marks nobody says go; then ℃ -> °C, № -> No, full-width digits -> digits.
+    core = unicodedata.normalize("NFKC", re.sub(r"[©®™]", "", core))
     low = core.lower()
     if not core:
         return "", ""
@@ -132,6 +149,12 @@ def _say(core: str, previous: str, following: str, lexicon: dict[str, str]) -> t
         return f"{_dotted(user)} at {_dotted(domain)}", ""
     if (match := _AMOUNT.match(core)) is not None:
         return _amount(match.group(1), match.group(2), match.group(3).lower(), following)
+    if (match := _DEGREES.match(core)) is not None:
+        number = _number(match.group(2))
+        unit = "degree" if number == "one" else "degrees"
+        return f"{'minus ' if match.group(1) else ''}{number} {unit}{_DEGREE_SCALE[match.group(3)]}", ""
+    if core in ("°", "°C", "°F"):  # "30 °C"
+        return f"degrees{_DEGREE_SCALE[core[1:] or None]}", ""
     if (match := _PERCENT.match(core)) is not None:
         return f"{'minus ' if match.group(1) else ''}{_number(match.group(2))} percent", ""
     if (match := _TIME.match(core)) is not None:
@@ -155,8 +178,9 @@ def _say(core: str, previous: str, following: str, lexicon: dict[str, str]) -> t
     if (match := _WITH_UNIT.match(core)) is not None and match.group(2).lower() in _UNITS | _SCALES:
         unit = match.group(2).lower()
         return f"{_number(match.group(1))} {_SCALES.get(unit) or _UNITS[unit]}", ""
-    if core.startswith("#") and core[1:].isdigit():
-        return f"number {_number(core[1:])}", ""
+    for mark in ("#", "No", "No."):  # #5, №5 (No5 once normalized), No.5
+        if core.startswith(mark) and core[len(mark):].isdigit():
+            return f"number {_number(core[len(mark):])}", ""
     if (match := _URL.match(core)) is not None and "." in core:
         path = (match.group(2) or "").strip("/")
         return _dotted(match.group(1)) + (f" slash {_dotted(path.replace('/', ' slash '))}" if path else ""), ""

@@ -168,16 +168,32 @@ def build_manifest(plan: RenderPlan, done: dict, settings: ReelSettings, video: 
 @contextmanager
 def work_dir(out_dir: Path, script_id: str) -> Iterator[Path]:
     """A locked temp folder inside ``out_dir`` (same file system, so publishing is a rename); always
-    removed, and one left by a killed render is removed by the next render of the reel."""
+    removed, and one left by a killed render is removed by the next render of the reel. A render that
+    fails leaves no folder it made: ``out_dir`` (and the parents it needed) go again when empty."""
     prefix, cleanup = f".{script_id}-", ExitStack()
+    made = [folder for folder in (out_dir, *out_dir.parents) if not folder.exists()]
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         clear_stale_work_dirs(out_dir, prefix)
         work = cleanup.enter_context(locked_work_dir(out_dir, prefix))
     except OSError as error:
+        _remove_empty(made)
         raise OutputError(f"cannot write to output folder {out_dir}: {error.strerror}; choose another with --out") from error
-    with cleanup:
-        yield work
+    try:
+        with cleanup:
+            yield work
+    except BaseException:
+        _remove_empty(made)
+        raise
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (innermost first) that are empty; one that holds anything stays."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 OPTIONAL_FILES = ("evaluation.json", "evaluation.png", "preview.mp4")  # removed where this render has none

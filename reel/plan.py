@@ -9,7 +9,9 @@ from pathlib import Path
 from reel import avatars, templates
 from reel.animate import ANIMATORS
 from reel.engines import EngineOptions
-from reel.errors import EngineError, ScriptError
+from reel.errors import EngineError, MediaError, ScriptError
+from reel.media.audio import audio_seconds
+from reel.media.image import check_image
 from reel.models import Avatar, Script
 from reel.script import load_script, require_approved, require_length
 from reel.settings import ReelSettings
@@ -47,11 +49,11 @@ def plan_script(script: Script, script_path: Path, settings: ReelSettings,
     platform = templates.load_platform(settings.templates_dir, script.platform)
     require_length(script, platform.name, platform.max_seconds)
     avatar = avatars.load_avatar(settings.avatars_dir, script.avatar)
+    check_image(avatar.portrait, settings.limits)
     recording = clone = None
     if script.recording is not None:
         recording = script.recording if script.recording.is_absolute() else script_path.parent / script.recording
-        if not recording.is_file():
-            raise ScriptError(f"script '{script.id}': voiceover recording not found: {recording}")
+        check_recording(script.id, recording, platform, settings)
         voice = "recording"
     else:
         if (script.voice or avatar.voice) == CLONE:
@@ -69,3 +71,21 @@ def plan_script(script: Script, script_path: Path, settings: ReelSettings,
         raise EngineError(f"the animator '{animator}' is not installed: {engine.install_hint}")
     engine.check(options)
     return RenderPlan(script, script_path, avatar, voice, style, platform, animator, options, recording, clone)
+
+
+def check_recording(script_id: str, recording: Path, platform: templates.PlatformPreset, settings: ReelSettings) -> None:
+    """A recorded voiceover that is there, not too large, and no longer than the platform allows (from
+    its header: nothing is decoded yet)."""
+    if not recording.is_file():
+        raise ScriptError(f"script '{script_id}': voiceover recording not found: {recording}")
+    size = recording.stat().st_size
+    if size > settings.max_upload_bytes:
+        raise ScriptError(f"script '{script_id}': the recording {recording} is {size / 1e6:.0f} MB; at most "
+                          f"{settings.max_upload_bytes / 1e6:.0f} MB (REEL_MAX_UPLOAD_BYTES)")
+    try:
+        seconds = audio_seconds(recording)
+    except MediaError as error:
+        raise ScriptError(f"script '{script_id}': the recording {error}: use a WAV, MP3 or M4A file") from None
+    if seconds is not None and seconds > platform.max_seconds:
+        raise ScriptError(f"script '{script_id}': the recording lasts {seconds:.0f} s but {platform.name} allows at "
+                          f"most {platform.max_seconds:.0f} s: trim the recording")

@@ -10,30 +10,41 @@ from pydantic import ValidationError
 
 from reel.errors import ScriptError
 from reel.models import CAMERA_MOVES, Script
+from reel.settings import Limits, load_settings
+from reel.yamlsafe import describe_error, load_yaml
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)(.*)\Z", re.DOTALL)
 _CAMERA_DIRECTIVE = re.compile(r"^\[camera:\s*([a-z-]+)\s*\]\s*", re.IGNORECASE)
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
-def load_script(path: Path) -> Script:
-    """Read and validate a script file (.yaml/.yml or .md)."""
-    data = _read_mapping(path)
-    try:
-        return Script.model_validate(data)
-    except ValidationError as error:
-        raise ScriptError(f"script {path}: {_first_problem(error)}") from error
+def load_script(path: Path, limits: Limits | None = None) -> Script:
+    """Read and validate a script file (.yaml/.yml or .md); ``limits``: default REEL_MAX_*."""
+    limits = limits or load_settings().limits
+    return _validate(_read_mapping(path, limits), str(path), limits)
 
 
-def script_from_markdown(text: str, fields: dict, name: str = "form") -> Script:
+def script_from_markdown(text: str, fields: dict, name: str = "form", limits: Limits | None = None) -> Script:
     """A script from a Markdown voiceover (camera and punch marks allowed) plus front-matter fields
     (as a form in the Prefect UI sends them)."""
+    limits = limits or load_settings().limits
+    _require_size(len(text.encode("utf-8")), name, limits)
     data = dict(fields)
     data["voiceover"] = [_markdown_paragraph(p, Path(name)) for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    return _validate(data, name, limits)
+
+
+def _validate(data: dict, name: str, limits: Limits) -> Script:
     try:
-        return Script.model_validate(data)
+        return Script.model_validate(data, context={"limits": limits})
     except ValidationError as error:
         raise ScriptError(f"script {name}: {_first_problem(error)}") from error
+
+
+def _require_size(size: int, name: str, limits: Limits) -> None:
+    if size > limits.script_bytes:
+        raise ScriptError(f"script {name} is {size} bytes; at most {limits.script_bytes} (REEL_MAX_SCRIPT_BYTES): "
+                          "a reel's script is a few kilobytes of text")
 
 
 def require_approved(script: Script, allow_unapproved: bool) -> None:
@@ -53,8 +64,9 @@ def require_length(script: Script, platform: str, max_seconds: float) -> None:
         )
 
 
-def _read_mapping(path: Path) -> dict:
+def _read_mapping(path: Path, limits: Limits) -> dict:
     try:
+        _require_size(path.stat().st_size, str(path), limits)
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError as error:
         raise ScriptError(f"script file not found: {path} (check the path)") from error
@@ -64,32 +76,29 @@ def _read_mapping(path: Path) -> dict:
         raise ScriptError(f"cannot read script {path}: {error} (it must be UTF-8 text)") from error
 
     if path.suffix.lower() in {".md", ".markdown"}:
-        return _parse_markdown(raw, path)
+        return _parse_markdown(raw, path, limits)
     if path.suffix.lower() in {".yaml", ".yml"}:
-        return _parse_yaml(raw, path)
+        return _parse_yaml(raw, path, limits)
     raise ScriptError(f"script {path} has an unknown extension: use .yaml, .yml or .md")
 
 
-def _parse_yaml(raw: str, path: Path) -> dict:
+def _parse_yaml(raw: str, path: Path, limits: Limits) -> dict:
     try:
-        data = yaml.safe_load(raw)
+        data = load_yaml(raw, limits.yaml_depth)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or "syntax error"
-        raise ScriptError(f"invalid YAML in {path}{where}: {problem}") from error
+        raise ScriptError(f"invalid YAML in {path}{describe_error(error)}") from error
     if not isinstance(data, dict):
         raise ScriptError(f"script {path} must be a YAML mapping with id, title, avatar and voiceover")
     return data
 
 
-def _parse_markdown(raw: str, path: Path) -> dict:
+def _parse_markdown(raw: str, path: Path, limits: Limits) -> dict:
     match = _FRONT_MATTER.match(raw.lstrip("\ufeff"))
     if not match:
         raise ScriptError(
             f"script {path} has no front matter: start it with a '---' block holding id, title and avatar"
         )
-    data = _parse_yaml(match.group(1), path)
+    data = _parse_yaml(match.group(1), path, limits)
     body = match.group(2).strip()
     if body:
         if "voiceover" in data:
@@ -120,6 +129,9 @@ PATTERN_HELP = {  # what a pattern means, in words
     "id": "use lower-case letters, digits, - and _ (at most 64, starting with a letter or digit): it names the "
           "output folder",
     "language": "use a two-letter language code such as en, de or es",
+    "avatar": "name an avatar (`reel avatars` lists them)",
+    "platform": "name a platform: reels, tiktok or shorts (templates/platforms)",
+    "caption_style": "name a caption style (templates/captions)",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -30,6 +31,14 @@ class ReelSettings(BaseSettings):
     # ultrafast is excluded: it cannot produce the H.264 High profile the platforms expect.
     x264_preset: Literal["superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"] = "veryfast"
     x264_crf: int = Field(default=20, ge=0, le=51)
+    # Bounds on what users send: a broken or hostile input fails at once with one line instead of
+    # taking the machine's memory or time (README: Limits).
+    max_script_bytes: int = Field(default=100_000, ge=1_000)  # a script file or form text
+    max_words: int = Field(default=2_000, ge=10)  # caption words in one script
+    max_marks: int = Field(default=100, ge=0)  # [punch: ...] and [visual: ...] marks in one paragraph
+    max_yaml_depth: int = Field(default=12, ge=4)  # nesting of a script's YAML
+    max_image_pixels: int = Field(default=50_000_000, ge=1_000_000)  # a portrait's width x height
+    max_upload_bytes: int = Field(default=500_000_000, ge=1_000_000)  # a portrait, recording or voice clip
 
     @field_validator("animator")
     @classmethod
@@ -43,6 +52,26 @@ class ReelSettings(BaseSettings):
     @property
     def avatars_dir(self) -> Path:
         return self.assets_dir / "avatars"
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.max_script_bytes, self.max_words, self.max_marks, self.max_yaml_depth,
+                      self.max_image_pixels, self.max_upload_bytes)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The REEL_MAX_* settings, for the code that reads user input."""
+
+    script_bytes: int
+    words: int
+    marks: int
+    yaml_depth: int
+    image_pixels: int
+    upload_bytes: int
+
+
+DEFAULT_LIMITS = ReelSettings.model_construct().limits  # the documented defaults, whatever the environment
 
 
 def load_settings() -> ReelSettings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -10,6 +11,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from reel.errors import ReelError
+from reel.models import NAME_PATTERN
+from reel.yamlsafe import describe_error, load_yaml
 
 
 class SafeZone(BaseModel):
@@ -90,21 +93,20 @@ class CaptionStyle(BaseModel):
 
 
 def _load(kind: str, model: type[BaseModel], templates_dir: Path, name: str) -> BaseModel:
-    folder = templates_dir / kind
-    path = folder / f"{name}.yaml"
-    if not path.is_file():
+    path = templates_dir / kind / f"{name}.yaml"
+    if not re.match(NAME_PATTERN, name) or not path.is_file():  # a name never leaves its folder
         raise ReelError(f"unknown {kind[:-1]} '{name}'; valid: {', '.join(list_names(templates_dir, kind))}")
     try:
-        return model.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except (yaml.YAMLError, ValidationError) as error:
+        return model.model_validate(load_yaml(path.read_text(encoding="utf-8")))
+    except yaml.YAMLError as error:
+        raise ReelError(f"template {path} is invalid{describe_error(error)}") from error
+    except ValidationError as error:
         raise ReelError(f"template {path} is invalid: {_problem(error)}") from error
 
 
-def _problem(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        first = error.errors()[0]
-        return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
-    return str(error).splitlines()[0]
+def _problem(error: ValidationError) -> str:
+    first = error.errors()[0]
+    return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
 
 
 def list_names(templates_dir: Path, kind: str) -> list[str]:

@@ -275,7 +275,7 @@ def server_url(server) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}"
 
 
-BROKEN_SCRIPT = "---\nid: broken\ntitle: Broken\navatar: nobody-here\napproval: {status: approved}\n---\nHello.\n"
+BROKEN_SCRIPT = "---\nid: broken\ntitle: Broken\navatar: nobody-here\napproval: {status: approved, reviewer: Test}\n---\nHello.\n"
 SECOND_SCRIPT = STATIC_SCRIPT.replace("id: mouth-check", "id: second-reel").replace(
     "Then the band played again.", "Then the band played once more.")
 
@@ -308,12 +308,14 @@ def test_weekly_batch_reads_a_csv_and_leaves_unapproved_rows_for_review(tmp_path
     from flows.batch import weekly_batch
 
     table = tmp_path / "week.csv"
-    table.write_text("id,title,avatar,platform,camera,approval_status,text\n"
-                     "csv-one,One,astronaut,reels,static,approved,Papa made a bold plan.\n"
-                     "csv-two,Two,astronaut,tiktok,push-in,,Not approved yet.\n", encoding="utf-8")
+    table.write_text("id,title,avatar,platform,camera,approval_status,reviewer,text\n"
+                     "csv-one,One,astronaut,reels,static,approved,Dana,Papa made a bold plan.\n"
+                     "csv-two,Two,astronaut,tiktok,push-in,,,Not approved yet.\n"
+                     "csv-three,Three,astronaut,reels,static,approved,,Approved by nobody.\n", encoding="utf-8")
     rows = {row.reel: row for row in weekly_batch(source=str(table), out_root=str(tmp_path / "out"))}
     assert rows["csv-one"].status == "rendered"
     assert rows["csv-two"].status == "awaiting review" and "python -m flows.serve" in rows["csv-two"].error
+    assert rows["csv-three"].status == "failed" and "add 'reviewer' under 'approval'" in rows["csv-three"].error
 
 
 def test_weekly_batch_runs_on_a_local_dask_cluster(tmp_path):

@@ -34,3 +34,21 @@ def test_written_files_get_the_mode_of_any_new_file(tmp_path):
     write_text_atomic(tmp_path / "manifest.json", "{}")
     (tmp_path / "plain.txt").write_text("")
     assert (tmp_path / "manifest.json").stat().st_mode & 0o777 == (tmp_path / "plain.txt").stat().st_mode & 0o777
+
+
+def test_a_killed_writers_temp_file_goes_with_the_next_write_and_a_live_ones_stays(tmp_path):
+    from reel.fsutil import atomic_path
+
+    final, an_hour_ago = tmp_path / "video.mp4", time.time() - 3600
+    dead = tmp_path / ".video-k1ll3d.mp4"  # what atomic_path left when its process was killed
+    dead.write_bytes(b"half a video")
+    os.utime(dead, (an_hour_ago, an_hour_ago))
+    other = tmp_path / ".audio-k1ll3d.wav"  # another file's temp: not this write's business
+    other.write_bytes(b"half a sound")
+    os.utime(other, (an_hour_ago, an_hour_ago))
+    with atomic_path(final) as live:  # a live writer of the same file, locked while it writes
+        live.write_bytes(b"being written")
+        os.utime(live, (an_hour_ago, an_hour_ago))
+        write_text_atomic(final, "the other writer")
+        assert not dead.exists() and live.exists() and other.exists()
+    assert final.read_bytes() == b"being written" and not live.exists()

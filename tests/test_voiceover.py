@@ -56,7 +56,7 @@ def test_render_with_a_recording_reports_the_match_in_the_manifest(upload, tmp_p
 
     mp3, _ = upload
     script = write(tmp_path / "vo.md", "---\nid: vo\ntitle: VO\navatar: astronaut\ncamera: static\n"
-                   f"recording: {mp3}\napproval: {{status: approved}}\n---\n{TEXT}\n")
+                   f"recording: {mp3}\napproval: {{status: approved, reviewer: Test}}\n---\n{TEXT}\n")
     manifest = json.loads(render(script, tmp_path / "out", settings).manifest.read_text())
     assert manifest["speech"]["voice"] == "recording"
     assert manifest["speech"]["recording"]["unmatched_share"] <= 0.1
@@ -68,7 +68,7 @@ def test_missing_recording_is_one_clear_line(tmp_path, settings):
     from reel.plan import plan_render
 
     script = write(tmp_path / "vo.md", "---\nid: vo\ntitle: VO\navatar: astronaut\nrecording: takes/none.wav\n"
-                   f"approval: {{status: approved}}\n---\n{TEXT}\n")
+                   f"approval: {{status: approved, reviewer: Test}}\n---\n{TEXT}\n")
     with pytest.raises(ScriptError, match="voiceover recording not found: .*takes/none.wav"):
         plan_render(script, settings)
 

@@ -5,6 +5,7 @@ caption is wider than the platform's safe zone."""
 from __future__ import annotations
 
 import functools
+import unicodedata
 
 import numpy as np
 
@@ -46,9 +47,9 @@ def caption_events(words: list[CaptionWord], style: CaptionStyle, max_width: flo
     for g, group in enumerate(groups):
         next_start = groups[g + 1][0].start if g + 1 < len(groups) else float("inf")
         group_end = min(group[-1].end + _HOLD_S, next_start)
-        texts = [escape_ass(_case(w.text, style)) for w in group]
+        texts = [escape_ass(_shown(w.text, style)) for w in group]
         # Only a single word can be wider than a line: shrink it to fit rather than cross the safe zone.
-        overflow = width(_case(group[0].text, style)) / max_width
+        overflow = width(_shown(group[0].text, style)) / max_width
         if len(group) == 1 and overflow > 1:
             percent = int(100 / overflow)
             texts[0] = f"{{\\fscx{percent}\\fscy{percent}}}{texts[0]}"
@@ -70,13 +71,13 @@ def _lines(texts: list[str], style: CaptionStyle, width, max_width: float) -> li
     character limit and ``max_width``); [] when they do not fit."""
     lines: list[list[str]] = [[]]
     for text in texts:
-        candidate = " ".join(lines[-1] + [_case(text, style)])
+        candidate = " ".join(lines[-1] + [_shown(text, style)])
         if lines[-1] and (len(candidate) > style.max_chars_per_line or width(candidate) > max_width):
             lines.append([])
-            candidate = _case(text, style)
+            candidate = _shown(text, style)
         if len(candidate) > style.max_chars_per_line and style.mode == "subtitle" or width(candidate) > max_width:
             return [] if len(texts) > 1 else [1]  # a single word too wide still has to be shown
-        lines[-1].append(_case(text, style))
+        lines[-1].append(_shown(text, style))
     if len(lines) > style.lines:
         return []
     if len(lines) == 2:  # balance the two lines: the break that makes the longer one shortest
@@ -174,5 +175,18 @@ def ass_time(seconds: float) -> str:
     return f"{centis // 360000}:{centis // 6000 % 60:02d}:{centis // 100 % 60:02d}.{centis % 100:02d}"
 
 
-def _case(text: str, style: CaptionStyle) -> str:
+def _shown(text: str, style: CaptionStyle) -> str:
+    """A word as its caption shows it: in upper case where the style says so, and a character the
+    style's font lacks replaced by its compatibility form where the font has that (№ -> No, ℃ -> °C);
+    others are left to libass's font fallback (Arabic, Hebrew)."""
+    cmap = _font_metrics(str(style.font.directory() / style.font.file))[1]
+    if any(ord(ch) not in cmap for ch in text):
+        text = "".join(_drawable(ch, cmap) for ch in text)
     return text.upper() if style.uppercase else text
+
+
+def _drawable(ch: str, cmap: dict[int, str]) -> str:
+    if ord(ch) in cmap:
+        return ch
+    compatible = unicodedata.normalize("NFKC", ch)
+    return compatible if all(ord(c) in cmap for c in compatible) else ch

@@ -32,6 +32,20 @@ def read_audio(path: Path, sample_rate: int = 16000) -> np.ndarray:
     return np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
 
 
+def audio_seconds(path: Path) -> float | None:
+    """The length a file's header gives, read without decoding (None when it gives none); MediaError
+    when FFmpeg finds no audio in it."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise MediaError(f"{path} has no audio")
+            return container.duration / av.time_base if container.duration is not None else None
+    except av.error.FFmpegError as error:
+        raise MediaError(f"{path} is not audio FFmpeg can read ({error.strerror})") from error
+
+
 def speech_envelope(samples: np.ndarray, sample_rate: int, fps: float, frames: int) -> np.ndarray:
     """Loudness per frame (of ``fps`` frames a second) in [0, 1]: RMS level in dB over 40 ms at the
     frame's centre, mapped from 40 dB under the speech peaks (0) to the peaks (1)."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from reel.errors import AvatarError, ReelError
 from reel.hashing import sha256_file
+from reel.media.audio import audio_seconds
 from reel.models import Avatar, Consent
 
 CLONE = "clone"  # the voice id that asks for the avatar's cloned voice
@@ -36,14 +37,18 @@ def check_clone(avatar: Avatar) -> ClonedVoice:
     if not clone.reference.is_file():
         raise AvatarError(f"the reference clip of avatar '{avatar.id}' is not there: {clone.reference}")
     speech_s, length_s = speech_seconds(clone.reference)
-    if length_s > MAX_REFERENCE_S:
-        raise AvatarError(f"the reference clip of avatar '{avatar.id}' lasts {length_s:.0f} s: cut it to at most "
-                          f"{MAX_REFERENCE_S:.0f} s of the speaker alone")
+    _require_short(avatar, length_s)
     if speech_s < MIN_SPEECH_S:
         found = "no speech" if speech_s < 0.5 else f"only {speech_s:.1f} s of speech"
         raise AvatarError(f"the reference clip of avatar '{avatar.id}' has {found} ({length_s:.1f} s long): the "
                           f"cloned voice needs at least {MIN_SPEECH_S:.0f} s of the speaker talking")
     return ClonedVoice(str(clone.reference), sha256_file(clone.reference), round(speech_s, 2), clone.consent)
+
+
+def _require_short(avatar: Avatar, length_s: float) -> None:
+    if length_s > MAX_REFERENCE_S:
+        raise AvatarError(f"the reference clip of avatar '{avatar.id}' lasts {length_s:.0f} s: cut it to at most "
+                          f"{MAX_REFERENCE_S:.0f} s of the speaker alone")
 
 
 def speech_seconds(path) -> tuple[float, float]:
@@ -53,6 +58,9 @@ def speech_seconds(path) -> tuple[float, float]:
     from reel.media.audio import read_audio
 
     try:
+        header_s = audio_seconds(path) or 0.0
+        if header_s > MAX_REFERENCE_S:  # before decoding: an hour-long clip is refused at once
+            return 0.0, header_s
         audio = read_audio(path, 16000)
     except ReelError:
         raise AvatarError(f"the reference clip {path} cannot be read as audio: use a WAV, MP3 or M4A recording "
