@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from flows.stages import PrefectRunner
 from reel.animate import ANIMATORS
 from reel.errors import ReelError
 from reel.fsutil import write_text_atomic
+from reel.models import NAME_PATTERN
 from reel.pipeline import render_plan
 from reel.plan import plan_script
 from reel.script import load_script
@@ -166,7 +168,9 @@ def scripts_from_csv(path: Path) -> list[Path]:
                 front["recording"] = str((path.parent / row["recording"]).resolve())
             front["approval"] = {"status": row.get("approval_status") or "submitted",
                                  **({"reviewer": row["reviewer"]} if row.get("reviewer") else {})}
-            name = row.get("id") or f"row-{number}"
+            # A row's file is named after its id only where the id is a plain name (never "../x"); the
+            # script check then says what is wrong with the id.
+            name = row["id"] if re.match(NAME_PATTERN, row.get("id") or "") else f"row-{number}"
             target = folder / f"{name}.md"
             write_text_atomic(target, "---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n" + (row["text"] or ""))
             files.append(target)

@@ -86,3 +86,19 @@ def test_two_renders_of_one_script_at_once_do_not_clobber_each_other(tmp_path):
     assert manifest["reel"]["sha256"] == _sha(out / "reel.mp4") and manifest["reel"]["video_duration_s"] > 2
     assert sorted(p.name for p in out.iterdir()) == ["captions.ass", "manifest.json", "reel.mp4"]
     assert _leftovers(out, cache) == []
+
+
+def test_faces_are_found_in_two_threads_at_once(monkeypatch):
+    """A batch renders two reels at once in one process: each thread gets its own face models (one
+    TFLite interpreter used by two threads fails or mixes up their results)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reel.avatars import read_portrait_image
+    from reel.faces.mesh import load_face_mesh
+    from reel.settings import PROJECT_ROOT
+
+    image = read_portrait_image(PROJECT_ROOT / "assets" / "avatars" / "astronaut" / "portrait.png")
+    alone = load_face_mesh().detect(image).landmarks
+    with ThreadPoolExecutor(2) as pool:
+        found = list(pool.map(lambda _: load_face_mesh().detect(image).landmarks, range(16)))
+    assert all(abs(landmarks - alone).max() < 1e-3 for landmarks in found)

@@ -220,3 +220,17 @@ def test_a_portrait_with_two_faces_is_framed_on_one(tmp_path):
     double = prepare_portrait("a", tmp_path / "two.png", (540, 960), tmp_path / "2.png")
     widths = [p.face_box[2] - p.face_box[0] for p in (single, double)]
     assert abs(widths[1] - widths[0]) < 0.1 * widths[0]  # one face, framed as the single one is
+
+
+def test_a_csv_row_id_never_names_a_file_outside_the_batch_folder(tmp_path, monkeypatch):
+    from flows.batch import scripts_from_csv
+    from reel.errors import ScriptError
+    from reel.script import load_script
+
+    monkeypatch.setenv("REEL_CACHE_DIR", str(tmp_path / "cache"))
+    table = write(tmp_path / "week.csv", "id,title,avatar,text\n../../escaped,Evil,astronaut,Hello there.\n")
+    files = scripts_from_csv(table)
+    assert [f.name for f in files] == ["row-2.md"] and files[0].parent == tmp_path / "cache" / "batch" / "week"
+    assert not list(tmp_path.rglob("escaped*"))
+    with pytest.raises(ScriptError, match=r"'id' is '\.\./\.\./escaped': use lower-case letters"):
+        load_script(files[0])

@@ -7,10 +7,10 @@ package's Python code imports TensorFlow, so reel only reads its data files.
 from __future__ import annotations
 
 import contextlib
-import functools
 import importlib.metadata
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -222,11 +222,18 @@ def _roll(right_eye, left_eye) -> float:
     return float(np.degrees(np.arctan2(dy, dx)))
 
 
-@functools.lru_cache(maxsize=1)
+# One of each per thread: a TFLite interpreter must never run in two threads at once, and a batch
+# renders two reels at once in one process.
+_PER_THREAD = threading.local()
+
+
 def load_face_mesh() -> FaceMesh:
-    return FaceMesh()
+    if not hasattr(_PER_THREAD, "face_mesh"):
+        _PER_THREAD.face_mesh = FaceMesh()
+    return _PER_THREAD.face_mesh
 
 
-@functools.lru_cache(maxsize=1)
 def load_eye_mesh() -> EyeMesh:
-    return EyeMesh()
+    if not hasattr(_PER_THREAD, "eye_mesh"):
+        _PER_THREAD.eye_mesh = EyeMesh()
+    return _PER_THREAD.eye_mesh
