@@ -32,7 +32,8 @@ SENTENCES = [
 
 def write_scripts(folder: Path, count: int) -> None:
     for i in range(count):
-        text = f"{SENTENCES[i % len(SENTENCES)]} {SENTENCES[(i * 3 + 1) % len(SENTENCES)]}"
+        first, second = i % len(SENTENCES), (i * 3 + 1 + i // len(SENTENCES)) % len(SENTENCES)
+        text = f"{SENTENCES[first]} {SENTENCES[second]}"  # no two alike: every reel speaks anew
         camera = ("static", "push-in", "pan-left")[i % 3]
         (folder / f"load-{i:02d}.md").write_text(
             f"---\nid: load-{i:02d}\ntitle: Load {i}\navatar: astronaut\ncamera: {camera}\n"
