@@ -119,6 +119,8 @@ PORTRAITS = {  # the avatar's portrait file, and what the error line says
     "bmp": (_encoded(".bmp", PORTRAIT), "use a PNG, JPEG or WebP photo"),
     "truncated-png": (_encoded(".png", PORTRAIT)[:5000], "is not a readable image (damaged or cut short)"),
     "truncated-jpeg": (_encoded(".jpg", PORTRAIT)[:5000], "is cut short (the JPEG has no end)"),
+    "jpeg-loop": (b"\xff\xd8\xff\xe0\x00\x00" + b"\x00" * 64, "is not a readable image"),  # a segment of length 0
+    "jpeg-fill": (b"\xff\xd8" + b"\xff" * 100, "is not a readable image"),
     "pixel-bomb": (_png_header(20_000, 20_000), "is 20000x20000 pixels; at most 50 megapixels (REEL_MAX_IMAGE_PIXELS)"),
     "no-face": (_encoded(".png", np.full((640, 480, 3), 200, np.uint8)), "no face found in portrait"),
     "tiny": (_encoded(".png", PORTRAIT[::100, ::100]), "no face found in portrait"),

@@ -52,17 +52,18 @@ def _webp_size(head: bytes) -> tuple[int, int] | None:
 
 
 def _jpeg_size(handle) -> tuple[int, int] | None:
-    """Walk the JPEG's segments to its frame header (SOFn)."""
+    """Walk the JPEG's segments to its frame header (SOFn); None at anything malformed. Every step
+    moves forward, so a hostile file ends the walk at its end at the latest."""
     while True:
         marker = handle.read(2)
+        while len(marker) == 2 and marker == b"\xff\xff":  # fill bytes
+            marker = marker[1:] + handle.read(1)
         if len(marker) < 2 or marker[0] != 0xFF:
             return None
-        while marker[1] == 0xFF:  # fill bytes
-            marker = marker[1:] + handle.read(1)
         if 0xD0 <= marker[1] <= 0xD9 or marker[1] == 0x01:  # markers without a length
             continue
         length = handle.read(2)
-        if len(length) < 2:
+        if len(length) < 2 or struct.unpack(">H", length)[0] < 2:
             return None
         if 0xC0 <= marker[1] <= 0xCF and marker[1] not in (0xC4, 0xC8, 0xCC):
             frame = handle.read(5)
