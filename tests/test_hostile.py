@@ -236,3 +236,17 @@ def test_a_csv_row_id_never_names_a_file_outside_the_batch_folder(tmp_path, monk
     assert not list(tmp_path.rglob("escaped*"))
     with pytest.raises(ScriptError, match=r"'id' is '\.\./\.\./escaped': use lower-case letters"):
         load_script(files[0])
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"junk", "cannot decode {path}: Invalid data found when processing input (is it a video?)"),
+    (_encoded(".png", PORTRAIT), "{path} has no audio track: pass the speech with --speech WAV"),
+])
+def test_reel_evaluate_of_what_is_not_a_reel_is_one_line(capsys, tmp_path, data, message):
+    path = tmp_path / "reel.mp4"
+    path.write_bytes(data)
+    before = _files(tmp_path)
+    code = main(["evaluate", str(path)])
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error: ")]
+    assert code == 2 and errors == ["error: " + message.format(path=path)]
+    assert _files(tmp_path) == before

@@ -60,7 +60,7 @@ def track_faces(video: Path, keep: Callable[[int, np.ndarray], None] | None = No
                 if progress and index % 30 == 0:
                     progress(index, total)
     except av.error.FFmpegError as error:
-        raise MediaError(f"cannot decode {video}: {error}") from error
+        raise MediaError(f"cannot decode {video}: {error.strerror} (is it a video?)") from error
     if not points:
         raise MediaError(f"{video} holds no video frames")
     return FaceTrack(np.stack(points), np.stack(depths), np.stack(eyes), fps, size)

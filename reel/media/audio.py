@@ -28,7 +28,7 @@ def read_audio(path: Path, sample_rate: int = 16000) -> np.ndarray:
             for out in resampler.resample(None):
                 chunks.append(out.to_ndarray().ravel())
     except av.error.FFmpegError as error:
-        raise MediaError(f"cannot read audio from {path}: {error}") from error
+        raise MediaError(f"cannot read audio from {path}: {error.strerror}") from error
     return np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
 
 
