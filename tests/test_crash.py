@@ -56,6 +56,8 @@ def _leftovers(*folders) -> list[str]:
 
 
 def test_a_killed_render_publishes_nothing_and_the_next_run_resumes_bit_identical(tmp_path):
+    """Also: two renders from empty caches make the same MP4 (the voice, framing, animator and
+    encoder are deterministic)."""
     script = write(tmp_path / "crash-check.md", SCRIPT)
     reference = tmp_path / "reference"
     _finish(_start(script, reference, tmp_path / "cache-reference"))

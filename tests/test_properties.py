@@ -23,7 +23,7 @@ MARKUP = st.sampled_from(["[punch: ", "[visual: ", "[camera: pan-left]", "]", "{
                           "<!--", "-->", "[a](b)", "\n\n", "\x00", "\x1b[31m", "\u200d", "\U0001F680", "°", "№",
                           "$5", "20%", "10:30", "1,200", "e.g.", "—", " ", ".", "?"])
 TEXT = st.lists(st.one_of(st.text(max_size=12), MARKUP), max_size=30).map("".join)
-FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 STYLES = ["bold-pop", "clean", "minimal", "phrases", "subtitles"]
 
 

@@ -1,7 +1,6 @@
 """End-to-end: the sample reel and a still-camera reel, rendered with the real default engines."""
 
 import re
-from pathlib import Path
 
 import numpy as np
 
@@ -111,13 +110,3 @@ def test_first_frame_is_the_framed_portrait(static_render, settings):
     mse = np.mean((first[top] - reference[top]) ** 2)
     assert 10 * np.log10(255 ** 2 / mse) > 35  # PSNR; the gap to lossless is H.264 + 4:2:0
 
-
-def test_same_inputs_render_the_same_video_from_an_empty_cache(static_render, tmp_path):
-    """Nothing cached: the voice, the framing, the animator and the encoder are all deterministic."""
-    from reel.hashing import sha256_file
-    from reel.pipeline import render
-    from reel.settings import ReelSettings
-
-    result, manifest = static_render
-    again = render(Path(manifest["script"]["path"]), tmp_path / "again", ReelSettings(cache_dir=tmp_path / "cache"))
-    assert sha256_file(again.video) == sha256_file(result.video)
