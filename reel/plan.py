@@ -78,10 +78,10 @@ def check_recording(script_id: str, recording: Path, platform: templates.Platfor
     its header: nothing is decoded yet)."""
     if not recording.is_file():
         raise ScriptError(f"script '{script_id}': voiceover recording not found: {recording}")
-    size = recording.stat().st_size
-    if size > settings.max_upload_bytes:
+    size, limit = recording.stat().st_size, settings.limits.upload_bytes
+    if size > limit:
         raise ScriptError(f"script '{script_id}': the recording {recording} is {size / 1e6:.0f} MB; at most "
-                          f"{settings.max_upload_bytes / 1e6:.0f} MB (REEL_MAX_UPLOAD_BYTES)")
+                          f"{limit / 1e6:.0f} MB (REEL_MAX_UPLOAD_BYTES)")
     try:
         seconds = audio_seconds(recording)
     except MediaError as error:

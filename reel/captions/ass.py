@@ -97,12 +97,23 @@ def _lines(texts: list[str], style: CaptionStyle, width, max_width: float) -> li
 def text_width(text: str, style: CaptionStyle) -> float:
     """Width in pixels libass gives ``text`` in this style, outline included (kerning left out,
     so it errs a little wide)."""
-    advances, cmap, scale = _font_metrics(str(style.font.directory() / style.font.file))
+    advances, cmap, scale = _style_metrics(style)
     units = sum(advances.get(cmap.get(ord(ch), ".notdef"), advances.get(".notdef", 0)) for ch in text)
     return units * scale * style.size + 2 * (style.outline if not style.box else style.outline + 4)
 
 
-@functools.lru_cache(maxsize=8)
+_METRICS: dict[tuple[str, str], tuple[dict[str, int], dict[int, str], float]] = {}
+
+
+def _style_metrics(style: CaptionStyle) -> tuple[dict[str, int], dict[int, str], float]:
+    """The style's font metrics, kept by the font's name: finding the package's folder for every
+    measured word would cost more than the measuring."""
+    key = (style.font.package, style.font.file)
+    if key not in _METRICS:
+        _METRICS[key] = _font_metrics(str(style.font.directory() / style.font.file))
+    return _METRICS[key]
+
+
 def _font_metrics(path: str) -> tuple[dict[str, int], dict[int, str], float]:
     """Glyph advances, the character map, and the size scale libass uses (Fontsize = ascent + descent)."""
     from fontTools.ttLib import TTFont
@@ -179,7 +190,7 @@ def _shown(text: str, style: CaptionStyle) -> str:
     """A word as its caption shows it: in upper case where the style says so, and a character the
     style's font lacks replaced by its compatibility form where the font has that (№ -> No, ℃ -> °C);
     others are left to libass's font fallback (Arabic, Hebrew)."""
-    cmap = _font_metrics(str(style.font.directory() / style.font.file))[1]
+    cmap = _style_metrics(style)[1]
     if any(ord(ch) not in cmap for ch in text):
         text = "".join(_drawable(ch, cmap) for ch in text)
     return text.upper() if style.uppercase else text
