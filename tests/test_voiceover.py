@@ -40,7 +40,7 @@ def test_a_matching_recording_gets_whisper_timing_close_to_the_voice(upload, tmp
     # Whisper's word starts land near the voice's own (shifted by the 0.8 s delay).
     offsets = [t.start - (s.start + 0.8) for t, s in zip(track.words, spoken.words)]
     assert sorted(abs(o) for o in offsets)[len(offsets) // 2] < 0.15
-    assert track.paragraph_spans[0][0] > 0.8
+    assert track.paragraph_spans[0][0] > 0.7  # after the 0.8 s delay, within Whisper's word timing (Piper varies)
 
 
 def test_a_recording_of_other_words_is_reported_and_refused(upload, tmp_path):
