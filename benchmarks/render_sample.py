@@ -5,8 +5,12 @@ against x264 alone encoding the same frames.
 
 The 15, 30 and 60 s scripts: benchmarks/scripts/fifteen.md, thirty.md, sixty.md (the default is the
 sample, assets/scripts/meet-nova.md). With --x264, each run also decodes its reel to raw frames (not
-timed) and times libx264 alone encoding them with the render's preset and CRF: the video step's cost
-over that is the animation, the caption burn-in, the colour conversion and the audio.
+timed) and times libx264 alone encoding them with the render's preset and CRF, and the export alone:
+the same frames piped into FFmpeg as the video step pipes them (captions burnt in, colour
+conversion, loudness, audio). The video step's cost over the export is the animation.
+
+CPU seconds per stage count this process and its FFmpeg children; their sum over the machine's
+cores is the shortest any schedule (overlapping stages, more threads) could take without doing less.
 
 Each run is a fresh process (models load inside it, as in a one-off `reel render`), so peak memory
 is per run. Each run gets an empty cache folder, so it pays for framing the portrait and for the
@@ -35,17 +39,49 @@ def one_run(script: Path, x264: bool) -> dict:
 
     children = _ChildMemory()
     children.start()
+    clock = _StageCPU()
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
-        result = render(script, Path(out))
+        result = render(script, Path(out), progress=clock.progress)
         wall = time.perf_counter() - started
+        clock.stage("publish")  # the manifest (its loudness measure) and the move into place
         children.stop = True
         peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        alone = x264_alone_seconds(result.video) if x264 else None
+        alone = export = None
+        if x264:
+            alone, export = x264_alone_seconds(result.video), export_alone_seconds(script, result.video)
     return {
-        "wall_s": wall, "reel_s": result.duration_s, "stages": result.stage_seconds,
+        "wall_s": wall, "reel_s": result.duration_s, "cpu": clock.finish(),
+        "stages": result.stage_seconds | {"publish": wall - sum(result.stage_seconds.values())},
         "peak_rss_mb": peak_rss, "peak_ffmpeg_rss_mb": children.peak_kb / 1024, "x264_alone_s": alone,
+        "export_alone_s": export,
     }
+
+
+class _StageCPU:
+    """CPU seconds (this process and its finished children, i.e. FFmpeg) spent in each stage."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.current, self.since = "script", _cpu_now()
+
+    def progress(self, stage: str, done: float, total: float, unit: str = "frame") -> None:
+        if done == 0 and stage != self.current:
+            self.stage(stage)
+
+    def stage(self, name: str) -> None:
+        now = _cpu_now()
+        self.seconds[self.current] = self.seconds.get(self.current, 0.0) + now - self.since
+        self.current, self.since = name, now
+
+    def finish(self) -> dict[str, float]:
+        self.stage("")
+        return self.seconds
+
+
+def _cpu_now() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def x264_alone_seconds(video: Path) -> float:
@@ -62,6 +98,49 @@ def x264_alone_seconds(video: Path) -> float:
     subprocess.run([*quiet, "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{info['width']}x{info['height']}",
                     "-r", f"{info['fps']:g}", "-i", str(raw), "-c:v", "libx264", "-preset", settings.x264_preset,
                     "-crf", str(settings.x264_crf), "-profile:v", "high", "-f", "mp4", os.devnull], check=True)
+    seconds = time.perf_counter() - started
+    raw.unlink()
+    return seconds
+
+
+def export_alone_seconds(script: Path, video: Path) -> float:
+    """The video step's export alone: the reel's frames (decoded to a raw file first, not timed) piped
+    into FFmpeg as a render pipes them, with its captions, loudness and x264 settings (the frames
+    already show captions; only the cost is measured)."""
+    import numpy as np
+
+    from reel.media import ffmpeg
+    from reel.media.loudness import normalizing_filter
+    from reel.plan import plan_render
+    from reel.runner import LocalRunner
+    from reel.settings import load_settings
+    from reel.steps import STEPS
+
+    settings = load_settings()
+    plan, runner, done = plan_render(script, settings, False), LocalRunner(settings.cache_dir), {}
+    for step in STEPS[:-1]:  # all cached by the render just made
+        done[step.name] = runner(step, step.prepare(plan, settings, done), lambda *a, **k: None)
+    inputs = STEPS[-1].prepare(plan, settings, done)
+    size = (inputs.portrait.width, inputs.portrait.height)
+    raw = video.with_suffix(".rgb")
+    subprocess.run([ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-y", "-i", str(video),
+                    "-an", "-pix_fmt", "rgb24", "-f", "rawvideo", str(raw)], check=True)
+    frame_bytes = size[0] * size[1] * 3
+    frames = raw.stat().st_size // frame_bytes
+
+    def stored_frames():
+        with raw.open("rb") as handle:
+            while chunk := handle.read(frame_bytes):
+                yield np.frombuffer(chunk, np.uint8).reshape(size[1], size[0], 3)
+
+    encode, speech, captions = inputs.encode, done["speech"], done["captions"]
+    started = time.perf_counter()
+    argv = ffmpeg.encode_argv(out=video.with_suffix(".again.mp4"), size=size, fps=encode.fps, frames=frames,
+                              audio=speech.path,
+                              audio_filter=normalizing_filter(speech.path, encode.loudness_lufs, encode.true_peak_db),
+                              subtitles=captions.path, fonts_dir=captions.fonts_dir, preset=encode.x264_preset,
+                              crf=encode.x264_crf)
+    ffmpeg.run_with_frames(argv, stored_frames())
     seconds = time.perf_counter() - started
     raw.unlink()
     return seconds
@@ -115,17 +194,28 @@ def report(script: Path, runs: list[dict]) -> None:
     reel_s = statistics.median(r["reel_s"] for r in runs)
     wall = statistics.median(r["wall_s"] for r in runs)
     print(f"script: {script.name}, reel {reel_s:.1f} s, {len(runs)} runs (medians)")
-    print(f"{'stage':<16}{'seconds':>9}{'x real time':>13}{'share':>8}")
+    print(f"{'stage':<16}{'seconds':>9}{'x real time':>13}{'share':>8}{'CPU s':>8}{'cores':>7}")
     for stage in runs[0]["stages"]:
         seconds = statistics.median(r["stages"][stage] for r in runs)
-        print(f"{stage:<16}{seconds:>9.2f}{seconds / reel_s:>13.3f}{seconds / wall:>8.0%}")
-    print(f"{'end-to-end':<16}{wall:>9.2f}{wall / reel_s:>13.3f}{1:>8.0%}")
+        cpu = statistics.median(r["cpu"].get(stage, 0.0) for r in runs)
+        print(f"{stage:<16}{seconds:>9.2f}{seconds / reel_s:>13.3f}{seconds / wall:>8.0%}{cpu:>8.1f}"
+              f"{cpu / max(seconds, 1e-9):>7.2f}")
+    cpu = statistics.median(sum(r["cpu"].values()) for r in runs)
+    print(f"{'end-to-end':<16}{wall:>9.2f}{wall / reel_s:>13.3f}{1:>8.0%}{cpu:>8.1f}{cpu / wall:>7.2f}")
+    cores = os.cpu_count() or 1
+    print(f"CPU seconds / {cores} cores = {cpu / cores:.1f} s: no schedule on this machine renders faster than "
+          f"{cpu / cores / reel_s:.2f}x real time without doing less work")
     print(f"peak memory (RSS): render process {statistics.median(r['peak_rss_mb'] for r in runs):.0f} MB, "
           f"largest ffmpeg process {statistics.median(r['peak_ffmpeg_rss_mb'] for r in runs):.0f} MB")
     if runs[0].get("x264_alone_s") is not None:
-        ratios = [r["stages"]["video"] / r["x264_alone_s"] for r in runs]
-        print(f"x264 alone on the same frames {statistics.median(r['x264_alone_s'] for r in runs):.2f} s; the video "
-              f"step takes {statistics.median(ratios):.2f}x as long (runs: {', '.join(f'{x:.2f}' for x in ratios)})")
+        alone = statistics.median(r["x264_alone_s"] for r in runs)
+        video = [r["stages"]["video"] / r["x264_alone_s"] for r in runs]
+        export = [r["export_alone_s"] / r["x264_alone_s"] for r in runs]
+        print(f"x264 alone on the same frames {alone:.2f} s; the video step (animation and export) takes "
+              f"{statistics.median(video):.2f}x as long (runs: {', '.join(f'{x:.2f}' for x in video)}); the export "
+              f"alone (frames piped in, captions, colour conversion, audio) "
+              f"{statistics.median(r['export_alone_s'] for r in runs):.2f} s, {statistics.median(export):.2f}x "
+              f"(runs: {', '.join(f'{x:.2f}' for x in export)})")
 
 
 if __name__ == "__main__":

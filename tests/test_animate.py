@@ -3,7 +3,17 @@ import numpy as np
 import pytest
 
 from reel.animate.blinks import blink_track
-from reel.animate.camera import PUNCH_ZOOM, CameraPlan, camera_matrices, plan_states
+from reel.animate.camera import (
+    MAX_RESIZE_ERROR_PX,
+    PUNCH_ZOOM,
+    CameraPlan,
+    CameraState,
+    _matrix,
+    _resize_plan,
+    camera_matrices,
+    plan_states,
+    zoom_frame,
+)
 from reel.animate.head import (
     MAX_ANGLE_DEG,
     HeadRig,
@@ -103,6 +113,40 @@ def test_punch_in_zooms_during_the_phrase_and_returns_after_it():
     assert zoom[15] == 1.0 and zoom[100] == 1.0  # before the phrase, and after it has eased back
     assert all(abs(z - PUNCH_ZOOM) < 1e-6 for z in zoom[31:60])  # held while the phrase is spoken
     assert np.abs(np.diff(zoom)).max() < (PUNCH_ZOOM - 1) / 3  # eased over several frames, not cut
+
+
+def _camera_states() -> list[np.ndarray]:
+    states = [CameraState(zoom=float(z), pan=pan) for z in np.linspace(1.001, 1.35, 25) for pan in (-0.04, 0, 0.03)]
+    return [m for m in (_matrix(state, 1080, 1920, (540.0, 690.0)) for state in states) if m is not None]
+
+
+def test_camera_zoom_samples_where_the_matrix_says():
+    """A ramp whose value is its own x (and y) coordinate: each output pixel shows the position it sampled."""
+    ys, xs = np.mgrid[0:1920, 0:1080].astype(np.float32)
+    ramps, out = np.dstack([xs, ys, xs]), np.empty((1920, 1080, 3), np.float32)
+    served = 0
+    for m in _camera_states():
+        zoom_frame(ramps, m, out)
+        # Where the matrix reaches past the last pixel (by under a pixel), the edge pixel repeats.
+        wanted_x = np.clip((np.arange(1080) - m[0, 2]) / m[0, 0], 0, 1079)
+        wanted_y = np.clip((np.arange(1920) - m[1, 2]) / m[1, 1], 0, 1919)
+        resized = _resize_plan(1080, m[0, 0], m[0, 2]) and _resize_plan(1920, m[1, 1], m[1, 2])
+        served += bool(resized)
+        tolerance = MAX_RESIZE_ERROR_PX + 0.002 if resized else 1 / 32 + 0.002  # warpAffine: 1/32 px steps
+        assert np.abs(out[960, :, 0] - wanted_x).max() <= tolerance, m
+        assert np.abs(out[:, 540, 1] - wanted_y).max() <= tolerance, m
+    assert served >= 0.7 * len(_camera_states())  # the fast path is the usual one
+
+
+def test_camera_zoom_looks_like_warp_affine():
+    rng = np.random.default_rng(3)
+    picture = cv2.GaussianBlur(rng.integers(0, 256, (1920, 1080, 3), dtype=np.uint8), (0, 0), 2)
+    ours = np.empty_like(picture)
+    for m in _camera_states()[::4]:
+        zoom_frame(picture, m, ours)
+        theirs = cv2.warpAffine(picture, m, (1080, 1920), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        difference = np.abs(ours.astype(np.int16) - theirs)
+        assert difference.mean() < 0.5 and difference.max() <= 8, (m, difference.mean(), difference.max())
 
 
 def test_column_map_is_monotonic_and_identity_outside_the_knots():

@@ -99,5 +99,57 @@ def camera_pass(frames: Iterator[np.ndarray], plan: CameraPlan, fps: int, count:
             continue
         if out is None:
             out = np.empty_like(frame)
-        cv2.warpAffine(frame, matrix, size, dst=out, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        zoom_frame(frame, matrix, out)
         yield out
+
+
+def zoom_frame(frame: np.ndarray, matrix: np.ndarray, out: np.ndarray) -> None:
+    """``frame`` zoomed and shifted by ``matrix`` (a camera matrix: scale and shift only) into ``out``.
+
+    A bilinear resize of a crop is about twice as fast as warpAffine (benchmarks/camera_zoom.py). A
+    resize maps whole pixels onto whole pixels, so the crop, the size it is resized to and the
+    window cut from that are chosen so its samples land within MAX_RESIZE_ERROR_PX of the
+    matrix's; where none does, warpAffine does the frame.
+    """
+    height, width = frame.shape[:2]
+    columns = _resize_plan(width, matrix[0, 0], matrix[0, 2])
+    rows = _resize_plan(height, matrix[1, 1], matrix[1, 2])
+    if columns is None or rows is None:
+        cv2.warpAffine(frame, matrix, (width, height), dst=out, flags=cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_REPLICATE)
+        return
+    (x0, crop_w, resized_w, skip_x), (y0, crop_h, resized_h, skip_y) = columns, rows
+    resized = cv2.resize(frame[y0:y0 + crop_h, x0:x0 + crop_w], (resized_w, resized_h),
+                         interpolation=cv2.INTER_LINEAR)
+    out[...] = resized[skip_y:skip_y + height, skip_x:skip_x + width]
+
+
+MAX_RESIZE_ERROR_PX = 0.05  # how far a resized sample may land from where the matrix puts it
+_SPARE = np.arange(96)  # extra lengths of the resized line tried, and pixels that may be cut from its start
+
+
+def _resize_plan(length: int, zoom: float, shift: float) -> tuple[int, int, int, int] | None:
+    """Along one axis of ``length`` pixels, where output pixel x shows source position (x - shift) / zoom:
+    (crop start, crop length, resized length, pixels cut from the start of the resized line) such that
+    a bilinear resize (sample x of the resized line at crop start + (x + 0.5) * crop / resized - 0.5)
+    puts every output sample within MAX_RESIZE_ERROR_PX of it, or None."""
+    if zoom < 1.0:
+        return None
+    resized = length + _SPARE[:, None]  # lines of each resized length ...
+    crop = np.round(resized / zoom)
+    skip = _SPARE[None, :]  # ... and each number of pixels cut from their start
+    step = crop / resized
+    # Crop start that puts the first sample where the matrix wants it, to the nearest whole pixel.
+    wanted = -shift / zoom
+    start = np.round(wanted - (skip + 0.5) * step + 0.5)
+    first = start + (skip + 0.5) * step - 0.5
+    last = first + (length - 1) * step
+    error = np.maximum(np.abs(first - wanted), np.abs(last - (wanted + (length - 1) / zoom)))
+    fits = (skip + length <= resized) & (start >= 0) & (start + crop <= length)
+    # A sample outside its crop repeats the crop's edge pixel: only right at the frame's own edge.
+    fits &= ((first >= start) | (start == 0)) & ((last <= start + crop - 1) | (start + crop == length))
+    good = np.argwhere(fits & (error <= MAX_RESIZE_ERROR_PX))
+    if not len(good):
+        return None
+    line, cut = good[0]  # the shortest resized line: the least work
+    return int(start[line, cut]), int(crop[line, 0]), int(resized[line, 0]), int(skip[0, cut])
