@@ -4,17 +4,19 @@ against x264 alone encoding the same frames.
     .venv/bin/python benchmarks/render_sample.py [--runs 3] [--script FILE ...] [--x264]
 
 The 15, 30 and 60 s scripts: benchmarks/scripts/fifteen.md, thirty.md, sixty.md (the default is the
-sample, assets/scripts/meet-nova.md). With --x264, each run also decodes its reel to raw frames (not
-timed) and times libx264 alone encoding them with the render's preset and CRF, and the export alone:
-the same frames piped into FFmpeg as the video step pipes them (captions burnt in, colour
-conversion, loudness, audio). The video step's cost over the export is the animation.
+sample, assets/scripts/meet-nova.md). With --x264, each run also decodes the first 90 frames of its
+reel (not timed) and times, on those frames played forwards and back for the reel's length, libx264
+alone with the render's preset and CRF, and the export alone: the frames piped into FFmpeg as the
+video step pipes them (captions burnt in, colour conversion, loudness, audio). The video step's cost
+over the export is the animation.
 
 CPU seconds per stage count this process and its FFmpeg children; their sum over the machine's
 cores is the shortest any schedule (overlapping stages, more threads) could take without doing less.
 
 Each run is a fresh process (models load inside it, as in a one-off `reel render`), so peak memory
 is per run. Each run gets an empty cache folder, so it pays for framing the portrait and for the
-speech, as a first render of a new script does (a re-render reuses both from the cache). Figures are medians over the runs; shared machines are noisy.
+speech, as a first render of a new script does (a re-render reuses both from the cache). Figures
+are medians over the runs; shared machines are noisy.
 """
 
 from __future__ import annotations
@@ -44,30 +46,30 @@ def one_run(script: Path, x264: bool) -> dict:
         started = time.perf_counter()
         result = render(script, Path(out), progress=clock.progress)
         wall = time.perf_counter() - started
-        clock.stage("publish")  # the manifest (its loudness measure) and the move into place
+        cpu = clock.finish()
         children.stop = True
         peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        alone = export = None
-        if x264:
-            alone, export = x264_alone_seconds(result.video), export_alone_seconds(script, result.video)
+        encoders = encoder_seconds(script, result.video) if x264 else {}
     return {
-        "wall_s": wall, "reel_s": result.duration_s, "cpu": clock.finish(),
+        "wall_s": wall, "reel_s": result.duration_s, "cpu": cpu,
         "stages": result.stage_seconds | {"publish": wall - sum(result.stage_seconds.values())},
-        "peak_rss_mb": peak_rss, "peak_ffmpeg_rss_mb": children.peak_kb / 1024, "x264_alone_s": alone,
-        "export_alone_s": export,
+        "peak_rss_mb": peak_rss, "peak_ffmpeg_rss_mb": children.peak_kb / 1024, **encoders,
     }
 
 
 class _StageCPU:
-    """CPU seconds (this process and its finished children, i.e. FFmpeg) spent in each stage."""
+    """CPU seconds (this process and its finished children, i.e. FFmpeg) spent in each stage; what
+    follows the last step (the manifest's loudness measure, the move into place) is 'publish'."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.current, self.since = "script", _cpu_now()
 
     def progress(self, stage: str, done: float, total: float, unit: str = "frame") -> None:
-        if done == 0 and stage != self.current:
+        if done == 0 and stage != self.current:  # a step starts
             self.stage(stage)
+        elif done == total == 1 and stage == self.current:  # ... and ends
+            self.stage("publish")
 
     def stage(self, name: str) -> None:
         now = _cpu_now()
@@ -84,30 +86,13 @@ def _cpu_now() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def x264_alone_seconds(video: Path) -> float:
-    """libx264 alone encoding the reel's frames (decoded to a raw file first, not timed) as a render does."""
-    from reel.media.ffmpeg import ffmpeg_exe
-    from reel.media.probe import probe
-    from reel.settings import load_settings
-
-    settings, info = load_settings(), probe(video)
-    quiet = [ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-y"]
-    raw = video.with_suffix(".yuv")
-    subprocess.run([*quiet, "-i", str(video), "-an", "-pix_fmt", "yuv420p", "-f", "rawvideo", str(raw)], check=True)
-    started = time.perf_counter()
-    subprocess.run([*quiet, "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{info['width']}x{info['height']}",
-                    "-r", f"{info['fps']:g}", "-i", str(raw), "-c:v", "libx264", "-preset", settings.x264_preset,
-                    "-crf", str(settings.x264_crf), "-profile:v", "high", "-f", "mp4", os.devnull], check=True)
-    seconds = time.perf_counter() - started
-    raw.unlink()
-    return seconds
-
-
-def export_alone_seconds(script: Path, video: Path) -> float:
-    """The video step's export alone: the reel's frames (decoded to a raw file first, not timed) piped
-    into FFmpeg as a render pipes them, with its captions, loudness and x264 settings (the frames
-    already show captions; only the cost is measured)."""
-    import numpy as np
+def encoder_seconds(script: Path, video: Path, held: int = 90) -> dict[str, float]:
+    """On the same frames: libx264 alone (YUV frames piped in, the render's preset and CRF) and the
+    video step's export alone (RGB frames piped in as a render pipes them, captions burnt in, colour
+    conversion, loudness, audio). The frames are the reel's first ``held``, played forwards and back
+    for the reel's length, so both are fed from memory (the frames already show captions; only the
+    cost is measured)."""
+    import av
 
     from reel.media import ffmpeg
     from reel.media.loudness import normalizing_filter
@@ -120,30 +105,33 @@ def export_alone_seconds(script: Path, video: Path) -> float:
     plan, runner, done = plan_render(script, settings, False), LocalRunner(settings.cache_dir), {}
     for step in STEPS[:-1]:  # all cached by the render just made
         done[step.name] = runner(step, step.prepare(plan, settings, done), lambda *a, **k: None)
-    inputs = STEPS[-1].prepare(plan, settings, done)
-    size = (inputs.portrait.width, inputs.portrait.height)
-    raw = video.with_suffix(".rgb")
-    subprocess.run([ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-y", "-i", str(video),
-                    "-an", "-pix_fmt", "rgb24", "-f", "rawvideo", str(raw)], check=True)
-    frame_bytes = size[0] * size[1] * 3
-    frames = raw.stat().st_size // frame_bytes
-
-    def stored_frames():
-        with raw.open("rb") as handle:
-            while chunk := handle.read(frame_bytes):
-                yield np.frombuffer(chunk, np.uint8).reshape(size[1], size[0], 3)
-
-    encode, speech, captions = inputs.encode, done["speech"], done["captions"]
+    encode, speech, captions = STEPS[-1].prepare(plan, settings, done).encode, done["speech"], done["captions"]
+    rgb, yuv = [], []
+    with av.open(str(video)) as container:
+        count = container.streams.video[0].frames
+        for frame in container.decode(video=0):
+            rgb.append(frame.to_ndarray(format="rgb24"))
+            yuv.append(frame.to_ndarray(format="yuv420p"))
+            if len(rgb) == held:
+                break
+    order = [*range(len(rgb)), *range(len(rgb) - 2, 0, -1)]
+    sequence = [order[i % len(order)] for i in range(count)]
+    height, width = rgb[0].shape[:2]
     started = time.perf_counter()
-    argv = ffmpeg.encode_argv(out=video.with_suffix(".again.mp4"), size=size, fps=encode.fps, frames=frames,
+    ffmpeg.run_with_frames([
+        ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "yuv420p",
+        "-s", f"{width}x{height}", "-r", str(encode.fps), "-i", "pipe:0", "-c:v", "libx264", "-preset",
+        encode.x264_preset, "-crf", str(encode.x264_crf), "-profile:v", "high", "-f", "mp4", os.devnull,
+    ], (yuv[i] for i in sequence))
+    alone = time.perf_counter() - started
+    started = time.perf_counter()
+    argv = ffmpeg.encode_argv(out=video.with_suffix(".again.mp4"), size=(width, height), fps=encode.fps, frames=count,
                               audio=speech.path,
                               audio_filter=normalizing_filter(speech.path, encode.loudness_lufs, encode.true_peak_db),
                               subtitles=captions.path, fonts_dir=captions.fonts_dir, preset=encode.x264_preset,
                               crf=encode.x264_crf)
-    ffmpeg.run_with_frames(argv, stored_frames())
-    seconds = time.perf_counter() - started
-    raw.unlink()
-    return seconds
+    ffmpeg.run_with_frames(argv, (rgb[i] for i in sequence))
+    return {"x264_alone_s": alone, "export_alone_s": time.perf_counter() - started}
 
 
 class _ChildMemory(threading.Thread):
