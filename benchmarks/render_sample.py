@@ -119,7 +119,7 @@ def encoder_seconds(script: Path, video: Path, held: int = 90) -> dict[str, floa
     height, width = rgb[0].shape[:2]
     started = time.perf_counter()
     ffmpeg.run_with_frames([
-        ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "yuv420p",
+        ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "yuv420p",
         "-s", f"{width}x{height}", "-r", str(encode.fps), "-i", "pipe:0", "-c:v", "libx264", "-preset",
         encode.x264_preset, "-crf", str(encode.x264_crf), "-profile:v", "high", "-f", "mp4", os.devnull,
     ], (yuv[i] for i in sequence))
