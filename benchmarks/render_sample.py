@@ -119,13 +119,13 @@ def encoder_seconds(script: Path, video: Path, held: int = 150) -> dict[str, flo
     order = [*range(len(rgb)), *range(len(rgb) - 2, 0, -1)]
     sequence = [order[i % len(order)] for i in range(count)]
     height, width = rgb[0].shape[:2]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_now()
     ffmpeg.run_with_frames([
         ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "yuv420p",
         "-s", f"{width}x{height}", "-r", str(encode.fps), "-i", "pipe:0", "-c:v", "libx264", "-preset",
         encode.x264_preset, "-crf", str(encode.x264_crf), "-profile:v", "high", "-f", "mp4", os.devnull,
     ], (yuv[i] for i in sequence))
-    alone = time.perf_counter() - started
+    alone, alone_cpu = time.perf_counter() - started, _cpu_now() - cpu
     started = time.perf_counter()
     argv = ffmpeg.encode_argv(out=video.with_suffix(".again.mp4"), size=(width, height), fps=encode.fps, frames=count,
                               audio=speech.path,
@@ -133,7 +133,7 @@ def encoder_seconds(script: Path, video: Path, held: int = 150) -> dict[str, flo
                               subtitles=captions.path, fonts_dir=captions.fonts_dir, preset=encode.x264_preset,
                               crf=encode.x264_crf)
     ffmpeg.run_with_frames(argv, (rgb[i] for i in sequence))
-    return {"x264_alone_s": alone, "export_alone_s": time.perf_counter() - started}
+    return {"x264_alone_s": alone, "x264_alone_cpu_s": alone_cpu, "export_alone_s": time.perf_counter() - started}
 
 
 class _ChildMemory(threading.Thread):
@@ -201,6 +201,10 @@ def report(script: Path, runs: list[dict]) -> None:
         alone = statistics.median(r["x264_alone_s"] for r in runs)
         video = [r["stages"]["video"] / r["x264_alone_s"] for r in runs]
         export = [r["export_alone_s"] / r["x264_alone_s"] for r in runs]
+        alone_cpu = statistics.median(r["x264_alone_cpu_s"] for r in runs)
+        speech_cpu = statistics.median(r["cpu"]["speech"] for r in runs)
+        print(f"the speech step's and x264's CPU seconds alone ({speech_cpu:.1f} + {alone_cpu:.1f}) over {cores} cores: "
+              f"{(speech_cpu + alone_cpu) / cores / reel_s:.2f}x real time, with no animation, captions or audio")
         print(f"x264 alone on the same frames {alone:.2f} s; the video step (animation and export) takes "
               f"{statistics.median(video):.2f}x as long (runs: {', '.join(f'{x:.2f}' for x in video)}); the export "
               f"alone (frames piped in, captions, colour conversion, audio) "
