@@ -14,8 +14,8 @@ import numpy as np
 from reel.errors import EngineError, MediaError
 
 FIRST_FRAME_QP = 12
-# Frames go through a pipe of this size: the default 64 KiB costs a context switch per 64 KiB, about
-# a tenth of a render's CPU time at 1080x1920 (benchmarks/frame_pipe.py); 1 MiB is the usual unprivileged limit.
+# Frames go through a pipe of this size: through the default 64 KiB, 600 frames of 1080x1920 cost 7.7
+# CPU seconds to transfer, through 1 MiB (the usual unprivileged limit) 4.3 (benchmarks/frame_pipe.py).
 FRAME_PIPE_BYTES = 1 << 20
 
 
