@@ -20,7 +20,7 @@ from reel.animate import frame_count
 from reel.plan import plan_render
 from reel.runner import LocalRunner
 from reel.settings import load_settings
-from reel.steps import STEPS, VIDEO, frame_stream
+from reel.steps import STEPS, VIDEO, frame_stream, run_steps
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,9 +32,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings()
     plan = plan_render(args.script, settings, allow_unapproved=True)
-    runner, done = LocalRunner(settings.cache_dir), {}
-    for step in STEPS[:-1]:
-        done[step.name] = runner(step, step.prepare(plan, settings, done), lambda d, t: None)
+    done = run_steps(plan, settings, LocalRunner(settings.cache_dir), {}, lambda *args, **kwargs: None, STEPS[:-1])
     inputs = VIDEO.prepare(plan, settings, done)
     frames = frame_count(inputs.speech.duration_s, settings.fps)
     print(f"{plan.animator}: {frames} frames of {settings.width}x{settings.height}, "

@@ -32,7 +32,7 @@ from reel.models import CameraPlan
 from reel.plan import plan_render
 from reel.runner import LocalRunner, run_step
 from reel.settings import load_settings
-from reel.steps import PORTRAIT, STEPS, VIDEO, frame_stream, portrait_input
+from reel.steps import PORTRAIT, STEPS, VIDEO, frame_stream, portrait_input, run_steps
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,9 +71,7 @@ def face_only_case(folder: Path, settings) -> Series:
     """The sample with the portrait warp's head motion and the camera off: only the face moves."""
     plan = plan_render(ROOT / "assets" / "scripts" / "meet-nova.md", settings)
     plan.voice = "joe"
-    runner, done = LocalRunner(settings.cache_dir), {}
-    for step in STEPS[:-1]:
-        done[step.name] = runner(step, step.prepare(plan, settings, done), lambda d, t: None)
+    done = run_steps(plan, settings, LocalRunner(settings.cache_dir), {}, lambda *args, **kwargs: None, STEPS[:-1])
     inputs = VIDEO.prepare(plan, settings, done)
     camera = done["camera"]
     still = CameraPlan(moves=["static"] * len(camera.moves), starts=camera.starts, end=camera.end, focus=camera.focus)

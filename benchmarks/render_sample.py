@@ -99,13 +99,13 @@ def encoder_seconds(script: Path, video: Path, held: int = 150) -> dict[str, flo
     from reel.plan import plan_render
     from reel.runner import LocalRunner
     from reel.settings import load_settings
-    from reel.steps import STEPS
+    from reel.steps import STEPS, VIDEO, run_steps
 
     settings = load_settings()
-    plan, runner, done = plan_render(script, settings, False), LocalRunner(settings.cache_dir), {}
-    for step in STEPS[:-1]:  # all cached by the render just made
-        done[step.name] = runner(step, step.prepare(plan, settings, done), lambda *a, **k: None)
-    encode, speech, captions = STEPS[-1].prepare(plan, settings, done).encode, done["speech"], done["captions"]
+    plan = plan_render(script, settings, False)
+    # All cached by the render just made.
+    done = run_steps(plan, settings, LocalRunner(settings.cache_dir), {}, lambda *args, **kwargs: None, STEPS[:-1])
+    encode, speech, captions = VIDEO.prepare(plan, settings, done).encode, done["speech"], done["captions"]
     rgb, yuv = [], []
     with av.open(str(video)) as container:
         count = container.streams.video[0].frames
@@ -121,8 +121,8 @@ def encoder_seconds(script: Path, video: Path, held: int = 150) -> dict[str, flo
     height, width = rgb[0].shape[:2]
     started, cpu = time.perf_counter(), _cpu_now()
     ffmpeg.run_with_frames([
-        ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "yuv420p",
-        "-s", f"{width}x{height}", "-r", str(encode.fps), "-i", "pipe:0", "-c:v", "libx264", "-preset",
+        ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-y",
+        "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-r", str(encode.fps), "-i", "pipe:0", "-c:v", "libx264", "-preset",
         encode.x264_preset, "-crf", str(encode.x264_crf), "-profile:v", "high", "-f", "mp4", os.devnull,
     ], (yuv[i] for i in sequence))
     alone, alone_cpu = time.perf_counter() - started, _cpu_now() - cpu

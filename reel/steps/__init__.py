@@ -28,10 +28,11 @@ __all__ = ["CAMERA", "CAPTIONS", "PORTRAIT", "SPEECH", "STEPS", "VIDEO", "Progre
 
 
 def run_steps(plan: RenderPlan, settings: ReelSettings, runner, seconds: dict[str, float],
-              progress: Callable[..., None]) -> dict[str, Any]:
-    """Run every step in order through ``runner(step, inputs, progress)``; returns the artifacts by name."""
+              progress: Callable[..., None], steps: tuple[Step, ...] = STEPS) -> dict[str, Any]:
+    """Run ``steps`` (a first part of STEPS) in order through ``runner(step, inputs, progress)``;
+    returns the artifacts by name."""
     done: dict[str, Any] = {}
-    for step in STEPS:
+    for step in steps:
         progress(step.name, 0, 1)
         started = time.perf_counter()
         inputs = step.prepare(plan, settings, done)
