@@ -62,12 +62,13 @@ def prepare_portrait(avatar_id: str, source: Path, size: tuple[int, int], image_
     matrix = framing_matrix((image.shape[1], image.shape[0]), face.box, size)
     framed = frame_portrait(image, matrix, size, face.box)
     landmarks = face.landmarks @ matrix[:, :2].T + matrix[:, 2]
+    depth = face.depth * float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))  # scaled with the picture
     low, high = landmarks.min(axis=0), landmarks.max(axis=0)
     with atomic_path(image_path) as tmp:
         cv2.imwrite(str(tmp), cv2.cvtColor(framed, cv2.COLOR_RGB2BGR))
     return Portrait(
         avatar_id=avatar_id, path=image_path, width=size[0], height=size[1],
-        landmarks=[(float(x), float(y)) for x, y in landmarks],
+        landmarks=[(float(x), float(y)) for x, y in landmarks], depth=[float(z) for z in depth],
         face_box=(float(low[0]), float(low[1]), float(high[0]), float(high[1])),
         source_sha256=sha256_file(source), sha256=sha256_file(image_path),
     )

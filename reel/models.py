@@ -273,6 +273,7 @@ class Portrait(BaseModel):
     width: int
     height: int
     landmarks: list[tuple[float, float]]  # 468 MediaPipe face-mesh points, framed pixel coordinates
+    depth: list[float] = []  # each point's depth in framed pixels (smaller: nearer the camera)
     face_box: tuple[float, float, float, float]  # x0, y0, x1, y1 in framed pixels
     source_sha256: str
     sha256: str

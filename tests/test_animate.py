@@ -195,7 +195,8 @@ def test_face_and_head_rigs_change_only_pixels_inside_the_head_region(portrait):
     mouth = MouthRig(landmarks, size)
     eyes = [EyeRig(landmarks, size, side) for side in ("left", "right")]
     region = head_region(landmarks)
-    head = HeadRig(region, size, include=[mouth.roi.slices] + [e.roi.slices for e in eyes])
+    head = HeadRig(region, size, include=[mouth.roi.slices] + [e.roi.slices for e in eyes], landmarks=landmarks,
+                   depth=np.asarray(info.depth, np.float32))
     face, moved = base.copy(), base.copy()
     mouth.apply(face, base, 1.0, -1.0)
     for eye in eyes:
@@ -339,3 +340,104 @@ def test_the_lower_lids_settle_as_the_smile_eases(portrait):
 
     assert ((moved([145, 374]) > 1.0) & (moved([145, 374]) < 3.0)).all()  # 4 % of a 51 px eye: about 2 px
     assert abs(moved([159, 386])).max() < 0.5  # the upper lids stay
+
+
+@pytest.mark.parametrize("cheeks", [(117, 346), (50, 280)])
+def test_a_turn_widens_the_near_cheek_as_a_rigid_head_would(portrait, cheeks):
+    info, base, landmarks = portrait
+    depth = np.asarray(info.depth, np.float32)
+    size = (info.width, info.height)
+    turning = HeadRig(head_region(landmarks), size, landmarks=landmarks, depth=depth)
+    flat = HeadRig(head_region(landmarks), size)  # the picture shifted as a whole
+    points = landmarks[[1, *cheeks]].astype(np.float64)  # the nose tip, a point on each cheek
+
+    def ratio(p: np.ndarray) -> float:  # the image-left cheek's width over the image-right cheek's
+        return (p[0, 0] - p[1, 0]) / (p[2, 0] - p[0, 0])
+
+    def rigid(degrees: float) -> float:  # the same points of a rigid head turned in 3-D (orthographic)
+        a = np.radians(degrees)
+        x = points[:, 0] * np.cos(a) - depth[[1, *cheeks]] * np.sin(a)
+        return (x[0] - x[1]) / (x[2] - x[0])
+
+    for degrees in (-4.0, 4.0):
+        expected = rigid(degrees) / rigid(0.0) - 1
+        changes = {}
+        for name, rig in (("turning", turning), ("flat", flat)):
+            frame = base.copy()
+            rig.apply(frame, base, 0.0, degrees, 0.0)
+            changes[name] = ratio(_track(base, frame, points)) / ratio(points) - 1
+        # Measured: (117, 346) -9.9 % / +12.5 % against -10.9 % / +12.1 %; (50, 280) -8.7 % / +10.6 % against
+        # -9.8 % / +10.8 %; the flat shift changes it by 0.5-0.7 %.
+        assert np.sign(changes["turning"]) == np.sign(expected) and abs(changes["turning"]) > 0.85 * abs(expected)
+        assert abs(changes["flat"]) < 0.1 * abs(expected)
+
+
+@pytest.mark.parametrize("shape", [{"openness": 1.0}, {"openness": 0.55, "width": -0.8}, {"openness": 0.3, "width": 0.9},
+                                   {"openness": 0.0, "relax": 1.0}])
+def test_the_mouth_rig_leaves_no_seam_at_its_border(portrait, shape):
+    """The rig's region is pasted back whole: along its edge, every pixel must still be the portrait's."""
+    info, base, landmarks = portrait
+    rig = MouthRig(landmarks, (info.width, info.height))
+    frame = base.copy()
+    rig.apply(frame, base, **shape)
+    rows, cols = rig.roi.slices
+    changed = np.abs(frame[rows, cols].astype(int) - base[rows, cols]).max(axis=2)
+    ring = np.concatenate([changed[:2].ravel(), changed[-2:].ravel(), changed[:, :2].ravel(), changed[:, -2:].ravel()])
+    assert ring.max() <= 2, shape  # rounded lips once moved the rows at the nose by a visible step
+    assert changed.max() > 20  # the mouth itself did move
+
+
+def test_the_mouth_rests_in_silence_whatever_the_phoneme_timings_say():
+    """A vowel whose timing runs on over a pause (speech engines stretch phones across silences)."""
+    from reel.animate.visemes import mouth_track
+
+    rate, fps = 16000, 30
+    t = np.arange(rate) / rate
+    audio = (0.3 * np.sin(2 * np.pi * 220 * t) * (t < 0.5)).astype(np.float32)  # speech, then silence
+    openness, width = mouth_track([Phone(phoneme="a", start=0.0, end=1.0)], fps, fps, (audio, rate))
+    assert openness[3:13].min() > 0.5 and width[3:13].min() > 0.05  # open (and a little spread) while it sounds
+    assert openness[20:].max() == 0.0 and width[20:].max() == 0.0  # at rest from 0.17 s into the silence
+
+
+def test_a_turn_moves_each_face_pixel_by_the_relief_where_it_comes_from(portrait):
+    """Against the exact answer: the relief looked up where each pixel comes from, iterated to a fixed point."""
+    info, _, landmarks = portrait
+    rig = HeadRig(head_region(landmarks), (info.width, info.height), landmarks=landmarks,
+                  depth=np.asarray(info.depth, np.float32))
+    pad, box = rig.relief_pad, rig.relief_box
+    relief = np.zeros(rig.grid_x.shape, np.float32)
+    relief[box] = rig.relief[0, pad:-pad, pad:-pad]
+    face = relief > 1
+    assert relief.max() > 50  # the nose stands well out of the face's outline
+    for pitch, yaw, roll in [(1.5, -2.0, 1.0), (-1.0, 1.8, -2.0), (0.0, 2.0, 0.0)]:
+        angle = np.radians(roll)
+        c1, s = float(np.cos(angle) - 1), float(np.sin(angle))
+        sin_yaw, sin_pitch = float(np.sin(np.radians(yaw))), float(np.sin(np.radians(pitch)))
+        shift_x, shift_y = rig.radius * sin_yaw, rig.radius * sin_pitch
+        rigid_x = rig.grid_x - (c1 * rig.weighted_dx - s * rig.weighted_dy + shift_x * rig.weight)
+        rigid_y = rig.grid_y - (s * rig.weighted_dx + c1 * rig.weighted_dy + shift_y * rig.weight)
+        exact = relief.copy()
+        for _ in range(8):
+            exact = cv2.remap(relief, rigid_x - sin_yaw * exact, rigid_y - sin_pitch * exact, cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        map_x, map_y = rigid_x.copy(), rigid_y.copy()
+        rig._add_relief(map_x, map_y, c1, s, shift_x, shift_y, sin_yaw, sin_pitch)
+        error = np.hypot(map_x - (rigid_x - sin_yaw * exact), map_y - (rigid_y - sin_pitch * exact))[face]
+        moved = np.hypot(sin_yaw, sin_pitch) * relief[face]
+        assert moved.max() > 2.0  # the relief moves the nose by pixels ...
+        assert np.percentile(error, 99) < 0.1 and error.max() < 0.5  # ... and every pixel lands where it should
+
+
+def test_a_silence_is_a_pause_even_where_the_phoneme_timings_run_over_it():
+    from reel.animate.head import prosody_from_phones
+
+    fps = 30
+    phones = [Phone(phoneme="a", start=0.0, end=2.0)]  # one sound stretched over 1.2 s of silence
+    loudness = np.ones(60)
+    loudness[24:60] = 0.0
+    assert prosody_from_phones(phones, fps, 60).quiet.max() < 0.05  # the timings alone: never a pause
+    quiet = prosody_from_phones(phones, fps, 60, loudness).quiet
+    assert quiet[:12].max() < 0.2 and quiet[40:].min() > 0.95
+    short = np.ones(60)
+    short[30:35] = 0.0  # a stop's closure (0.17 s) is no pause
+    assert prosody_from_phones(phones, fps, 60, short).quiet.max() < 0.05

@@ -39,16 +39,21 @@ def test_blinks_are_counted_from_the_eye_aspect_ratio():
     assert metrics.blink_spans(ear, 0.25) == [(20, 24), (60, 62)]
 
 
-def test_similarity_residual_ignores_zoom_pan_and_tilt_but_not_expression():
+def test_pose_residual_ignores_zoom_pan_and_a_3d_turn_but_not_expression():
     rng = np.random.default_rng(1)
-    rest = rng.random((468, 2)) * 300
-    angle = np.radians(3)
-    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    moved = 1.2 * rest @ rotation.T + (40, -25)
-    assert metrics.similarity_residual(moved, rest) < 1e-6
+    rest3d = np.column_stack([rng.random((468, 2)) * 300, rng.normal(0, 60, 468)])  # a mesh with depth
+    p, y, r = np.radians([2.0, 3.0, 3.0])
+    rx = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])
+    ry = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
+    rz = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
+    moved = 1.2 * (rest3d @ (rz @ ry @ rx).T)[:, :2] + (40, -25)  # turned, nodded, tilted, zoomed, panned
+    assert metrics.pose_residual(moved, rest3d) < 1e-6
+    flat = rest3d.copy()
+    flat[:, 2] = 0
+    assert metrics.pose_residual(moved, flat) > 1.0  # a 2-D fit cannot undo the turn (measured 3.1 px)
     smiling = moved.copy()
     smiling[:50, 1] += 12  # 50 points move 12 px (10 px at rest scale)
-    assert metrics.similarity_residual(smiling, rest) > 0.5
+    assert metrics.pose_residual(smiling, rest3d) > 0.5
 
 
 def test_head_angles_recover_a_known_rotation():

@@ -22,12 +22,13 @@ class FacePass:
     def __init__(self, portrait: Portrait, speech: SpeechTrack, audio: np.ndarray, audio_rate: int,
                  fps: int, frames: int, seed: int):
         self.size = (portrait.width, portrait.height)
+        loudness = speech_envelope(audio, audio_rate, fps, frames)
         if speech.phones:
             self.openness, self.width = mouth_track(speech.phones, fps, frames, (audio, audio_rate))
-            self.prosody = prosody_from_phones(speech.phones, fps, frames)
+            self.prosody = prosody_from_phones(speech.phones, fps, frames, loudness)
         else:  # a recording without phoneme timings: the mouth follows the audio, nods its loudness
             self.openness, self.width = audio_mouth_track(audio, audio_rate, fps, frames)
-            self.prosody = prosody_from_loudness(speech_envelope(audio, audio_rate, fps, frames), fps)
+            self.prosody = prosody_from_loudness(loudness, fps)
         self.blinks = blink_track(seed, fps, frames)
         self.brows = brow_track(self.prosody, fps, frames, seed)
         self.relax = smile_relax_track(self.prosody, fps, frames)

@@ -26,6 +26,10 @@ _SWAY_DEG = 0.5
 _FADE_IN_S = 0.6  # the reel opens on the still portrait
 _SMOOTH_S = 0.06
 _BAND = 0.35  # width of the fade-out band, as a share of the head ellipse's radii
+_SPEAKING = 0.25  # loudness (0: 40 dB under the speech peaks, 1: the peaks) of speech
+_PAUSE_S = 0.25  # a silence this long is a pause
+_RELIEF_BAND = 0.12  # the face's relief fades out over this share of its width outside its outline
+_RELIEF_SMOOTH = 0.015  # ... and is smoothed over this share of its width
 
 
 @dataclass(frozen=True)
@@ -121,8 +125,10 @@ def head_track(prosody: Prosody, fps: int, frames: int, seed: int, amount: float
     return HeadPose(*smooth)
 
 
-def prosody_from_phones(phones: list[Phone], fps: int, frames: int) -> Prosody:
-    """Stresses, phrases and pauses from the speech engine's timed phonemes (stress marks, punctuation)."""
+def prosody_from_phones(phones: list[Phone], fps: int, frames: int, loudness: np.ndarray | None = None) -> Prosody:
+    """Stresses, phrases and pauses from the speech engine's timed phonemes (stress marks, punctuation).
+    With the speech's ``loudness`` per frame, a silence of 0.25 s or more is a pause too, where the
+    timings stretch a sound over it."""
     t = np.arange(frames) / fps
     accents: list[tuple[float, bool]] = []
     phrase_starts: list[float] = []
@@ -143,13 +149,26 @@ def prosody_from_phones(phones: list[Phone], fps: int, frames: int) -> Prosody:
         if phone.phoneme.strip():
             new_phrase = False
             quiet[(t >= phone.start) & (t < phone.end)] = 0.0
+    if loudness is not None:
+        quiet[_silences(loudness < _SPEAKING, int(_PAUSE_S * fps))] = 1.0
     return Prosody(accents, phrase_starts, np.clip(gaussian(quiet, 0.2 * fps), 0, 1), tuple(questions))
+
+
+def _silences(silent: np.ndarray, min_frames: int) -> np.ndarray:
+    """The frames of ``silent`` that lie in runs of at least ``min_frames``."""
+    edges = np.diff(np.concatenate([[0], silent.astype(int), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    keep = np.zeros(len(silent), bool)
+    for a, b in zip(starts, ends):
+        if b - a >= min_frames:
+            keep[a:b] = True
+    return keep
 
 
 def prosody_from_loudness(loudness: np.ndarray, fps: int) -> Prosody:
     """The same from the audio alone (a recording without phonemes): loudness peaks at least 0.3 s
     apart are the stresses, speech after a pause of 0.25 s or more opens a phrase."""
-    speaking = loudness >= 0.25
+    speaking = loudness >= _SPEAKING
     quiet = (~speaking).astype(float)
     accents: list[tuple[float, bool]] = []
     phrase_starts: list[float] = []
@@ -160,7 +179,7 @@ def prosody_from_loudness(loudness: np.ndarray, fps: int) -> Prosody:
         if not speaking[i]:
             silent_for = silent_for + 1 / fps if np.isfinite(silent_for) else np.inf
             continue
-        opens = silent_for >= 0.25
+        opens = silent_for >= _PAUSE_S
         if opens:
             phrase_starts.append(t)
         silent_for = 0.0
@@ -172,10 +191,14 @@ def prosody_from_loudness(loudness: np.ndarray, fps: int) -> Prosody:
 
 
 class HeadRig:
-    """Moves the head region of a frame by a rotation about the neck plus a shift (nod, turn)."""
+    """Moves the head region of a frame by a rotation about the neck plus a shift (nod, turn); with
+    the face's depth, a turn or nod also moves each part of the face by its distance from the camera
+    (the nose more than the cheeks), so the near cheek widens and the far cheek narrows."""
 
-    def __init__(self, region: HeadRegion, size: tuple[int, int], include: list[tuple[slice, slice]] = ()):
-        """``include``: other regions (face rigs) whose pixels must be carried over too."""
+    def __init__(self, region: HeadRegion, size: tuple[int, int], include: list[tuple[slice, slice]] = (),
+                 landmarks: np.ndarray | None = None, depth: np.ndarray | None = None):
+        """``include``: other regions (face rigs) whose pixels must be carried over too. ``landmarks`` and
+        ``depth``: the face mesh's points and their depths (none: the head turns as a flat picture)."""
         self.region = region
         x0, y0, x1, y1 = region.bounds(size)
         for rows, cols in include:
@@ -189,6 +212,25 @@ class HeadRig:
         self.weighted_dx, self.weighted_dy = weight * (xs - px), weight * (ys - py)
         # A nod turns the face about the neck: the face centre moves about this far per radian.
         self.radius = 0.6 * region.face_size
+        self.relief = None
+        if landmarks is not None and depth is not None and len(depth) == len(landmarks):
+            relief = face_relief(np.asarray(landmarks, np.float32), np.asarray(depth, np.float32), (x0, y0), xs.shape)
+            self._init_relief(relief, (px - x0, py - y0))
+
+    def _init_relief(self, relief: np.ndarray, pivot: tuple[float, float]) -> None:
+        """Keep the relief where it is not zero (the face), with the relief times its own slope along
+        x and y (for each pixel's own relief move, see ``_add_relief``), padded with zeros by the most
+        the head can move them."""
+        ys, xs = np.nonzero(np.abs(relief) > 0.05)
+        self.relief_box = slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1)
+        sin_max = float(np.sin(np.radians(MAX_ANGLE_DEG)))
+        corner = np.array([xs.min(), ys.min()], np.float64) - pivot  # of the box, from the pivot
+        far = float(np.abs(corner).max() + max(relief.shape))
+        self.relief_pad = pad = int(np.ceil(sin_max * (self.radius + far))) + 2
+        box = np.pad(relief[self.relief_box], pad)
+        slope_y, slope_x = np.gradient(box)
+        self.relief = np.stack([box, box * slope_x, box * slope_y])
+        self.relief_corner = corner
 
     def apply(self, out: np.ndarray, frame: np.ndarray, pitch: float, yaw: float, roll: float) -> None:
         """Write ``frame``'s head region, moved, into ``out`` (full frames; other pixels untouched)."""
@@ -198,13 +240,100 @@ class HeadRig:
             return
         angle = np.radians(roll)
         c1, s = float(np.cos(angle)) - 1.0, float(np.sin(angle))  # Python floats keep the maps float32
-        shift_x = self.radius * float(np.sin(np.radians(yaw)))
-        shift_y = self.radius * float(np.sin(np.radians(pitch)))
+        sin_yaw, sin_pitch = float(np.sin(np.radians(yaw))), float(np.sin(np.radians(pitch)))
+        shift_x, shift_y = self.radius * sin_yaw, self.radius * sin_pitch
         # Destination -> source: undo the weighted rotation and shift (small motions: first order is exact enough).
         map_x = self.grid_x - (c1 * self.weighted_dx - s * self.weighted_dy + shift_x * self.weight)
         map_y = self.grid_y - (s * self.weighted_dx + c1 * self.weighted_dy + shift_y * self.weight)
+        if self.relief is not None:  # parts of the face nearer the camera than its outline move further
+            self._add_relief(map_x, map_y, c1, s, shift_x, shift_y, sin_yaw, sin_pitch)
         out[rows, cols] = cv2.remap(frame[rows, cols], map_x, map_y, cv2.INTER_LINEAR,
                                     borderMode=cv2.BORDER_REPLICATE)
+
+    def _add_relief(self, map_x: np.ndarray, map_y: np.ndarray, c1: float, s: float, shift_x: float, shift_y: float,
+                    sin_yaw: float, sin_pitch: float) -> None:
+        """Move each face pixel by its relief r times the turn's sine. r is wanted where the pixel comes
+        from: the head's rigid move (rotation about the neck plus shift; the face lies where its weight
+        is 1) is an affine map, so one warp of the padded fields finds it, and the pixel's own relief
+        move enters to first order, r - sine * r * slope. Against the exact lookup (iterated), for
+        poses within 2 degrees: 99 % of the face within 0.03 px, all within 0.3 px (within 4 degrees:
+        0.2 and 1.4 px)."""
+        rows, cols = self.relief_box
+        pad, (cx, cy) = self.relief_pad, self.relief_corner
+        # Box pixel j -> where it comes from in the padded fields: j - D(j), D the rigid move.
+        matrix = np.array([[1 - c1, s, pad - (c1 * cx - s * cy) - shift_x],
+                           [-s, 1 - c1, pad - (s * cx + c1 * cy) - shift_y]], np.float64)
+        width, height = cols.stop - cols.start, rows.stop - rows.start
+        relief = cv2.warpAffine(self.relief[0], matrix, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        # The slope terms are a small correction: shifted by the move at the box's middle, not warped.
+        mx, my = (round(float(v)) for v in matrix @ (width / 2, height / 2, 1) - (width / 2, height / 2))
+        along_x, along_y = self.relief[1:, my:my + height, mx:mx + width]
+        relief -= sin_yaw * along_x + sin_pitch * along_y
+        map_x[rows, cols] -= sin_yaw * relief
+        map_y[rows, cols] -= sin_pitch * relief
+
+
+def face_relief(landmarks: np.ndarray, depth: np.ndarray, origin: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
+    """How much nearer the camera than the face's outline each pixel of a region is (pixels; 0 away
+    from the face): a turn of angle a moves a pixel by sin(a) times this, beyond the head's own shift.
+
+    Piecewise linear over the mesh's triangles (exact at every mesh point); beyond the mesh, each
+    pixel takes the value of the nearest mesh pixel, faded to 0 over a band outside the face's
+    outline, where the face joins the rigidly moving hair and ears."""
+    relief = (np.mean(depth[FACE_OVAL]) - depth).astype(np.float64)
+    points = (landmarks - origin).astype(np.float64)
+    rows, cols = shape
+    field = np.zeros(shape, np.float32)
+    covered = np.zeros(shape, np.uint8)
+    for a, b, c in _triangles(points, shape):
+        corners = points[[a, b, c]]
+        matrix = np.column_stack([corners, np.ones(3)])
+        if abs(np.linalg.det(matrix)) < 1e-6:
+            continue
+        gx, gy, g0 = np.linalg.solve(matrix, relief[[a, b, c]])  # the plane through the three depths
+        mask = np.zeros(shape, np.uint8)
+        x0, y0 = np.floor(corners.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(corners.max(axis=0)).astype(int) + 1
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, cols), min(y1, rows)
+        if x1 <= x0 or y1 <= y0:
+            continue
+        cv2.fillConvexPoly(mask[y0:y1, x0:x1], np.round(corners - (x0, y0)).astype(np.int32), 1)
+        inside = mask[y0:y1, x0:x1].astype(bool)
+        ys, xs = np.nonzero(inside)
+        field[y0:y1, x0:x1][inside] = gx * (xs + x0) + gy * (ys + y0) + g0
+        covered[y0:y1, x0:x1] |= mask[y0:y1, x0:x1]
+    # Beyond the mesh: the nearest covered pixel's value, so the face has no edge.
+    _, labels = cv2.distanceTransformWithLabels(1 - covered, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
+    ys, xs = np.nonzero(covered)
+    lookup = np.zeros(labels.max() + 1, np.float32)
+    lookup[labels[ys, xs]] = field[ys, xs]
+    field = lookup[labels]
+    outside = np.full(shape, 255, np.uint8)
+    cv2.fillPoly(outside, [np.round(points[FACE_OVAL]).astype(np.int32)], 0)
+    band = _RELIEF_BAND * float(np.ptp(landmarks[FACE_OVAL, 0]))
+    fade = np.clip(1 - cv2.distanceTransform(outside, cv2.DIST_L2, 5) / band, 0, 1)
+    field = field * (fade * fade * (3 - 2 * fade)).astype(np.float32)
+    # Smoothed a little: the planes meet at creases, and the nearest-value extension has steps.
+    return cv2.GaussianBlur(field, (0, 0), _RELIEF_SMOOTH * band / _RELIEF_BAND)
+
+
+def _triangles(points: np.ndarray, shape: tuple[int, int]) -> list[tuple[int, int, int]]:
+    """Delaunay triangles of the mesh's points, as index triples."""
+    rows, cols = shape
+    low = np.minimum(points.min(axis=0), 0) - 1
+    high = np.maximum(points.max(axis=0), (cols, rows)) + 1
+    subdiv = cv2.Subdiv2D((int(low[0]), int(low[1]), int(high[0] - low[0]) + 1, int(high[1] - low[1]) + 1))
+    index = {}
+    for i, (x, y) in enumerate(points):
+        index[(round(float(x), 3), round(float(y), 3))] = i
+        subdiv.insert((float(x), float(y)))
+    found = []
+    for x1, y1, x2, y2, x3, y3 in subdiv.getTriangleList():
+        keys = [(round(float(x), 3), round(float(y), 3)) for x, y in ((x1, y1), (x2, y2), (x3, y3))]
+        if all(k in index for k in keys):
+            found.append(tuple(index[k] for k in keys))
+    return found
 
 
 def gaussian(values: np.ndarray, sigma: float) -> np.ndarray:

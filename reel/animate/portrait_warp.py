@@ -27,11 +27,12 @@ class PortraitWarpAnimator(Engine):
 
     @classmethod
     def version(cls) -> str:
-        return "3"
+        return "4"
 
     def frames(self, job: AnimationJob) -> Iterator[np.ndarray]:
         size = (job.portrait.width, job.portrait.height)
-        head = HeadRig(head_region(job.face.rest_landmarks), size, include=job.face.regions())
+        head = HeadRig(head_region(job.face.rest_landmarks), size, include=job.face.regions(),
+                       landmarks=job.face.rest_landmarks, depth=np.asarray(job.portrait.depth, np.float32))
         pose = head_track(job.face.prosody, job.fps, job.frames, job.seed, amount=1.0 if self.options.head_motion else 0.0)
         # Between blinks the upper lids drop a little as the head dips, as the gaze goes down with it.
         lid_drop = _LID_FOLLOW * np.clip(pose.pitch / 2.0, 0, 1)

@@ -40,7 +40,7 @@ def column_map(src: np.ndarray, dst: np.ndarray, rows: int) -> np.ndarray:
     return map_y
 
 
-def _bump(x: np.ndarray, center: float, half_width: float) -> np.ndarray:
+def _bump(x: np.ndarray, center: float, half_width: float | np.ndarray) -> np.ndarray:
     """1 at ``center``, falling smoothly (raised cosine) to 0 at +-``half_width``."""
     u = np.clip(np.abs(x - center) / half_width, 0.0, 1.0)
     return (0.5 * (1 + np.cos(np.pi * u))).astype(np.float32)
@@ -89,12 +89,13 @@ class MouthRig:
         self.top = np.full_like(xs, top - y0)
         self.bottom = np.full_like(xs, bottom - y0)
         self.lip_weight = _bump(xs, center_x, 0.75 * mouth_w)
-        self.jaw_weight = _bump(xs, center_x, 0.5 * float(jaw[:, 0].max() - jaw[:, 0].min()))
+        self.jaw_weight = _bump(xs, center_x, np.where(xs < center_x, center_x - xs[0], xs[-1] - center_x))  # 0 at the sides
         self.max_drop_px = 0.16 * mouth_w
         # Corners move along the mouth line; the lips above and below follow, fading out at nose and chin.
         mouth_y = float((left[1] + right[1]) / 2)
         rows = np.arange(roi.y0, roi.y1, dtype=np.float32)
-        self.corner_weight = _bump(rows, mouth_y, max(mouth_y - top, float(lm[CHIN, 1]) - mouth_y))[:, None]
+        reach = np.where(rows < mouth_y, mouth_y - top, float(lm[CHIN, 1]) - mouth_y)  # 0 by the ROI's top: no seam
+        self.corner_weight = _bump(rows, mouth_y, reach)[:, None]
         self.lower_lip_points = lm[LOWER_INNER_LIP] - (roi.x0, roi.y0)
         self.lower_lip_weight = _bump(lm[LOWER_INNER_LIP, 0], center_x, 0.75 * mouth_w)
         # The lips sink most at the corners, not at all in the middle or beyond the cheeks.
@@ -118,7 +119,7 @@ class MouthRig:
         raise_upper = 0.1 * lip_drop
         src = np.stack([self.top, self.upper, self.lower, self.lower + 0.5, self.chin, self.bottom])
         dst = np.stack([self.top, self.upper - raise_upper + sink, self.lower - raise_upper + sink,
-                        self.lower + lip_drop + sink, self.chin + 0.9 * drop * self.jaw_weight, self.bottom])
+                        self.lower + 0.5 + lip_drop + sink, self.chin + 0.9 * drop * self.jaw_weight, self.bottom])
         map_y = column_map(src, dst, self.roi.rows)
         map_x = self._corner_map(spread)
         warped = cv2.remap(base[rows, cols], map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

@@ -61,13 +61,20 @@ def blink_spans(ear: np.ndarray, rest: float) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
-def similarity_residual(points: np.ndarray, rest: np.ndarray) -> float:
-    """Mean landmark distance (px) after the best similarity transform of ``points`` onto ``rest``.
+def pose_residual(points: np.ndarray, rest3d: np.ndarray) -> float:
+    """Mean landmark distance (px at the rest frame's scale) between ``points`` and the rest mesh
+    (x, y and depth) turned, scaled and moved to fit them best (orthographic projection).
 
-    Removes camera zoom and pan and rigid head motion, leaving only changes of expression.
+    Removes camera zoom and pan and the head's rotation in 3-D (a turn or nod moves the nose
+    further than the cheeks, which no 2-D transform undoes), leaving only changes of expression.
     """
-    aligned, _ = _similarity(points, rest)
-    return float(np.linalg.norm(aligned - rest, axis=1).mean())
+    x = points - points.mean(axis=0)
+    model = rest3d - rest3d.mean(axis=0)
+    projection = np.linalg.lstsq(model, x, rcond=None)[0].T  # (2, 3)
+    u, singular, vt = np.linalg.svd(projection, full_matrices=False)
+    scale = float(singular.mean())
+    fitted = scale * model @ (u @ vt).T  # the nearest scaled rotation
+    return float(np.linalg.norm(fitted - x, axis=1).mean() / scale)
 
 
 def rigid_points(rest: np.ndarray) -> np.ndarray:
@@ -93,17 +100,6 @@ def head_angles(points: np.ndarray, rest3d: np.ndarray, rigid: np.ndarray) -> np
     yaw = np.degrees(np.arcsin(np.clip(-rotation[2, 0], -1, 1)))
     roll = np.degrees(np.arctan2(rotation[1, 0], rotation[0, 0]))
     return np.array([pitch, yaw, roll])
-
-
-def _similarity(points: np.ndarray, rest: np.ndarray) -> tuple[np.ndarray, float]:
-    """``points`` mapped onto ``rest`` by the least-squares similarity (Umeyama), and its angle in degrees."""
-    mu_p, mu_r = points.mean(axis=0), rest.mean(axis=0)
-    p, r = points - mu_p, rest - mu_r
-    u, s, vt = np.linalg.svd(r.T @ p)
-    correction = np.diag([1.0, np.sign(np.linalg.det(u @ vt))])
-    rotation = u @ correction @ vt
-    scale = float((s * np.diag(correction)).sum() / (p * p).sum())
-    return scale * p @ rotation.T + mu_r, float(np.degrees(np.arctan2(rotation[1, 0], rotation[0, 0])))
 
 
 def second_difference(series: np.ndarray) -> np.ndarray:

@@ -140,7 +140,7 @@ def measure(video: Path, speech: Path | None = None, keep: Callable[[int, np.nda
         envelope=speech_envelope(audio, AUDIO_RATE, track.fps, len(landmarks)),
         ear=metrics.eye_aspect_ratio(_fill_missing(track.eyes, found)),
         angles=np.array([metrics.head_angles(p, rest3d, rigid) for p in landmarks]),
-        rest_error=np.array([metrics.similarity_residual(p, landmarks[0]) for p in landmarks]),
+        rest_error=np.array([metrics.pose_residual(p, rest3d) for p in landmarks]),
         face_found_share=float(found.mean()),
     )
 

@@ -36,4 +36,4 @@ def _frame_portrait(inputs: PortraitInput, files: Path, progress: Progress) -> P
     return avatars.prepare_portrait(inputs.avatar_id, inputs.portrait, inputs.size, files.with_suffix(".png"))
 
 
-PORTRAIT = Step("portrait", "2", Portrait, _portrait_input, _frame_portrait)
+PORTRAIT = Step("portrait", "3", Portrait, _portrait_input, _frame_portrait)
