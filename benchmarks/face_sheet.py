@@ -83,7 +83,8 @@ def main() -> None:
     tiles += [np.zeros_like(tiles[0])] * (-len(tiles) % columns)
     grid = np.vstack([np.hstack(tiles[r:r + columns]) for r in range(0, len(tiles), columns)])
     turn = kept[int(np.argmax(yaw))]
-    whole = cv2.resize(turn, (grid.shape[0] * turn.shape[1] // turn.shape[0], grid.shape[0]), interpolation=cv2.INTER_AREA)
+    whole = cv2.resize(turn, (grid.shape[0] * turn.shape[1] // turn.shape[0], grid.shape[0]),
+                       interpolation=cv2.INTER_AREA)
     strips = np.vstack([turn[:180], turn[-180:]])  # the 9:16 fill above and below the photo, full size
     strips = cv2.resize(strips, (grid.shape[1] + whole.shape[1], strips.shape[0] * (grid.shape[1] + whole.shape[1])
                                  // strips.shape[1]), interpolation=cv2.INTER_AREA)

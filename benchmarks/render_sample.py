@@ -122,8 +122,9 @@ def encoder_seconds(script: Path, video: Path, held: int = 150) -> dict[str, flo
     started, cpu = time.perf_counter(), _cpu_now()
     ffmpeg.run_with_frames([
         ffmpeg.ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-y",
-        "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-r", str(encode.fps), "-i", "pipe:0", "-c:v", "libx264", "-preset",
-        encode.x264_preset, "-crf", str(encode.x264_crf), "-profile:v", "high", "-f", "mp4", os.devnull,
+        "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-r", str(encode.fps), "-i", "pipe:0",
+        "-c:v", "libx264", "-preset", encode.x264_preset, "-crf", str(encode.x264_crf), "-profile:v", "high",
+        "-f", "mp4", os.devnull,
     ], (yuv[i] for i in sequence))
     alone, alone_cpu = time.perf_counter() - started, _cpu_now() - cpu
     started = time.perf_counter()

@@ -372,8 +372,8 @@ def test_a_turn_widens_the_near_cheek_as_a_rigid_head_would(portrait, cheeks):
         assert abs(changes["flat"]) < 0.1 * abs(expected)
 
 
-@pytest.mark.parametrize("shape", [{"openness": 1.0}, {"openness": 0.55, "width": -0.8}, {"openness": 0.3, "width": 0.9},
-                                   {"openness": 0.0, "relax": 1.0}])
+@pytest.mark.parametrize("shape", [{"openness": 1.0}, {"openness": 0.55, "width": -0.8},
+                                   {"openness": 0.3, "width": 0.9}, {"openness": 0.0, "relax": 1.0}])
 def test_the_mouth_rig_leaves_no_seam_at_its_border(portrait, shape):
     """The rig's region is pasted back whole: along its edge, every pixel must still be the portrait's."""
     info, base, landmarks = portrait

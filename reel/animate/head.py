@@ -156,12 +156,10 @@ def prosody_from_phones(phones: list[Phone], fps: int, frames: int, loudness: np
 
 def _silences(silent: np.ndarray, min_frames: int) -> np.ndarray:
     """The frames of ``silent`` that lie in runs of at least ``min_frames``."""
-    edges = np.diff(np.concatenate([[0], silent.astype(int), [0]]))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], silent.astype(int), [0]])))
     keep = np.zeros(len(silent), bool)
-    for a, b in zip(starts, ends):
-        if b - a >= min_frames:
-            keep[a:b] = True
+    for a, b in zip(edges[::2], edges[1::2]):
+        keep[a:b] = b - a >= min_frames
     return keep
 
 
@@ -274,7 +272,8 @@ class HeadRig:
         map_y[rows, cols] -= sin_pitch * relief
 
 
-def face_relief(landmarks: np.ndarray, depth: np.ndarray, origin: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
+def face_relief(landmarks: np.ndarray, depth: np.ndarray, origin: tuple[int, int],
+                shape: tuple[int, int]) -> np.ndarray:
     """How much nearer the camera than the face's outline each pixel of a region is (pixels; 0 away
     from the face): a turn of angle a moves a pixel by sin(a) times this, beyond the head's own shift.
 
@@ -292,17 +291,17 @@ def face_relief(landmarks: np.ndarray, depth: np.ndarray, origin: tuple[int, int
         if abs(np.linalg.det(matrix)) < 1e-6:
             continue
         gx, gy, g0 = np.linalg.solve(matrix, relief[[a, b, c]])  # the plane through the three depths
-        mask = np.zeros(shape, np.uint8)
         x0, y0 = np.floor(corners.min(axis=0)).astype(int)
         x1, y1 = np.ceil(corners.max(axis=0)).astype(int) + 1
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, cols), min(y1, rows)
         if x1 <= x0 or y1 <= y0:
             continue
-        cv2.fillConvexPoly(mask[y0:y1, x0:x1], np.round(corners - (x0, y0)).astype(np.int32), 1)
-        inside = mask[y0:y1, x0:x1].astype(bool)
+        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)  # the triangle's bounding box only
+        cv2.fillConvexPoly(mask, np.round(corners - (x0, y0)).astype(np.int32), 1)
+        inside = mask.astype(bool)
         ys, xs = np.nonzero(inside)
         field[y0:y1, x0:x1][inside] = gx * (xs + x0) + gy * (ys + y0) + g0
-        covered[y0:y1, x0:x1] |= mask[y0:y1, x0:x1]
+        covered[y0:y1, x0:x1] |= mask
     # Beyond the mesh: the nearest covered pixel's value, so the face has no edge.
     _, labels = cv2.distanceTransformWithLabels(1 - covered, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
     ys, xs = np.nonzero(covered)

@@ -89,7 +89,8 @@ class MouthRig:
         self.top = np.full_like(xs, top - y0)
         self.bottom = np.full_like(xs, bottom - y0)
         self.lip_weight = _bump(xs, center_x, 0.75 * mouth_w)
-        self.jaw_weight = _bump(xs, center_x, np.where(xs < center_x, center_x - xs[0], xs[-1] - center_x))  # 0 at the sides
+        sides = np.where(xs < center_x, center_x - xs[0], xs[-1] - center_x)
+        self.jaw_weight = _bump(xs, center_x, sides)  # 0 at both sides of the ROI: no seam
         self.max_drop_px = 0.16 * mouth_w
         # Corners move along the mouth line; the lips above and below follow, fading out at nose and chin.
         mouth_y = float((left[1] + right[1]) / 2)
