@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/face_sheet.py [--script assets/scripts/meet-nova.md] [--out face_sheet.png]
 
 Makes the reel's frames as the video step does (no encoder) and keeps, as face close-ups at full
-resolution: the widest mouths, the middles of m/b/p (lips pressed) and f/v (lower lip to the upper
-teeth), rounded (o/u/w) sounds, pauses, the strongest turns either way, the highest brow raise; and
+resolution: the widest mouths, the middles of m/b/p and f/v (lips pressed, and the lower lip at the
+upper teeth, with REEL_PORTRAIT_WARP_LIP_CONTACTS=true), rounded (o/u/w) sounds, pauses, the strongest turns either way, the highest brow raise; and
 the whole frame (scaled) at the strongest turn, with its top and bottom strips at full resolution
 (the 9:16 fill). Each tile is labelled with its frame, time and what it shows.
 """

@@ -23,7 +23,7 @@ from reel.animate.head import (
     prosody_from_phones,
 )
 from reel.animate.rigs import EyeRig, MouthRig, column_map
-from reel.animate.visemes import audio_mouth_track, mouth_track, phone_openness, phone_shapes
+from reel.animate.visemes import audio_mouth_track, contact_tracks, mouth_track, phone_openness, phone_shapes
 from reel.faces.landmarks import EYES, LOWER_INNER_LIP, MOUTH_CORNERS, UPPER_INNER_LIP
 from reel.models import Phone
 
@@ -230,17 +230,73 @@ def test_teeth_hint_appears_only_for_a_closed_mouth_portrait(portrait):
     closed[LOWER_INNER_LIP, 1] = closed[UPPER_INNER_LIP, 1]  # as if the lips met
     rig = MouthRig(closed, size)
     assert rig.teeth
-    painted = {}
-    for teeth in (True, False):
+    painted = {teeth: _painted_interior(rig, rig.max_drop_px, teeth) for teeth in (True, False)}
+    dark_rows = np.flatnonzero((painted[False] < 70).any(axis=1))
+    assert len(dark_rows) > 5
+    upper_half = slice(0, int(dark_rows.mean()))  # above the middle of the dark interior
+    assert (painted[False][upper_half] > 170).sum() == 0  # no upper teeth ...
+    assert (painted[True][upper_half] > 170).sum() > 100  # ... unless the portrait's mouth is closed
+
+
+def _painted_interior(rig: MouthRig, drop: float, teeth: bool | None = None) -> np.ndarray:
+    """The mouth interior painted on flat grey (only the paint shows), RGB."""
+    if teeth is not None:
         rig.teeth = teeth
-        roi = np.full((rig.roi.rows, rig.roi.cols, 3), 128, np.uint8)  # flat grey: only the paint shows
-        rig._paint_cavity(roi, rig.max_drop_px, 1.0)
-        painted[teeth] = roi.mean(axis=2)
-    assert (painted[False] < 70).sum() > 200 and (painted[False] > 170).sum() == 0  # a dark cavity
-    assert (painted[True] > 170).sum() > 100  # ... with light upper teeth
-    rows = np.flatnonzero((painted[True] > 170).any(axis=1))
-    dark_rows = np.flatnonzero((painted[True] < 70).any(axis=1))
-    assert rows.mean() < dark_rows.mean()  # the teeth sit above the dark interior
+    roi = np.full((rig.roi.rows, rig.roi.cols, 3), 128, np.uint8)
+    rig._paint_cavity(roi, drop, 1.0, np.zeros(rig.roi.cols, np.float32))
+    return roi if teeth is None else roi.mean(axis=2)
+
+
+def test_an_open_mouth_shows_a_dark_cavity_the_tongue_and_the_lower_teeth_in_that_order(portrait):
+    info, _, landmarks = portrait
+    rig = MouthRig(landmarks, (info.width, info.height))
+    roi = _painted_interior(rig, rig.max_drop_px).astype(int)
+    column = roi[:, round(rig.center_x) - rig.roi.x0]  # down the middle of the mouth
+    grey = column.mean(axis=1)
+    painted = np.flatnonzero(np.abs(column - 128).max(axis=1) > 30)
+    dark = painted[grey[painted] < 60]
+    tongue = painted[(column[painted, 0] - column[painted, 1] > 45) & (grey[painted] < 120)]
+    teeth = painted[grey[painted] > 150]
+    assert len(dark) >= 3 and len(tongue) >= 2 and len(teeth) >= 2, (len(dark), len(tongue), len(teeth))
+    assert dark.mean() < tongue.mean() < teeth.mean()  # cavity above the tongue, lower teeth at the lip
+    half_open = _painted_interior(rig, 0.5 * rig.max_drop_px).mean(axis=2)
+    assert (half_open > 150).sum() == 0  # the lower teeth show only as the jaw opens wide
+
+
+def _teeth_share(frame: np.ndarray, rig: MouthRig, depth: float) -> float:
+    """Share of teeth-coloured pixels (light, nearly grey: skin and lips are redder) along the line
+    ``depth`` of the way from the portrait's upper to its lower inner lip, across the mouth's middle."""
+    rows, cols = rig.roi.slices
+    box = frame[rows, cols].astype(np.int16)
+    xs = np.flatnonzero(np.abs(rig.roi.xs - rig.center_x) < 0.5 * rig.half_w)
+    ys = np.round(rig.upper[xs] + depth * (rig.lower[xs] - rig.upper[xs])).astype(int)
+    line = box[ys, xs]
+    return float(((line.min(axis=1) > 140) & (line[:, 0] - line[:, 2] < 40)).mean())
+
+
+def test_lips_meet_on_m_b_p_and_the_lower_lip_rises_to_the_upper_teeth_on_f_v(portrait):
+    info, base, landmarks = portrait
+    rig = MouthRig(landmarks, (info.width, info.height))
+    shown = {}
+    for name, shape in {"rest": {}, "press": {"press": 1.0}, "tuck": {"tuck": 1.0}}.items():
+        frame = base.copy()
+        rig.apply(frame, base, 0.1, **shape)
+        shown[name] = (_teeth_share(frame, rig, 0.4), _teeth_share(frame, rig, 0.7))
+    assert min(shown["rest"]) > 0.5  # the sample portrait smiles with its teeth showing (gaps between them)
+    assert max(shown["press"]) < 0.05, shown  # lips together: no teeth between them
+    assert shown["tuck"][0] > 0.5 and shown["tuck"][1] < 0.15, shown  # the lower lip covers the teeth's edges (its highlight: 0.11)
+
+
+def test_lip_contacts_follow_the_sounds_and_rest_in_pauses():
+    rate, fps = 16000, 100
+    phones = _phones("amafa", step=0.1) + [Phone(phoneme="m", start=0.5, end=1.0)]  # "m" timed over a pause
+    t = np.arange(rate) / rate
+    audio = (0.3 * np.sin(2 * np.pi * 220 * t) * (t < 0.5)).astype(np.float32)  # silent after 0.5 s
+    press, tuck = contact_tracks(phones, fps, fps, (audio, rate))
+    assert press[13:17].min() > 0.95 and tuck[33:37].min() > 0.95  # the middles of "m" and "f"
+    assert press[[5, 25, 45]].max() < 0.05 and tuck[[5, 25, 45]].max() < 0.05  # the vowels
+    assert press[:30].argmax() in range(11, 19) and np.abs(np.diff(press[:30])).max() < 0.5  # eased, not snapped
+    assert press[60:].max() == 0.0  # at rest in the pause, whatever the timings say
 
 
 def _brow_rows(image: np.ndarray, landmarks: np.ndarray) -> float:
@@ -373,7 +429,8 @@ def test_a_turn_widens_the_near_cheek_as_a_rigid_head_would(portrait, cheeks):
 
 
 @pytest.mark.parametrize("shape", [{"openness": 1.0}, {"openness": 0.55, "width": -0.8},
-                                   {"openness": 0.3, "width": 0.9}, {"openness": 0.0, "relax": 1.0}])
+                                   {"openness": 0.3, "width": 0.9}, {"openness": 0.0, "relax": 1.0},
+                                   {"openness": 0.1, "press": 1.0}, {"openness": 0.1, "tuck": 1.0}])
 def test_the_mouth_rig_leaves_no_seam_at_its_border(portrait, shape):
     """The rig's region is pasted back whole: along its edge, every pixel must still be the portrait's."""
     info, base, landmarks = portrait

@@ -150,11 +150,11 @@ def prosody_from_phones(phones: list[Phone], fps: int, frames: int, loudness: np
             new_phrase = False
             quiet[(t >= phone.start) & (t < phone.end)] = 0.0
     if loudness is not None:
-        quiet[_silences(loudness < _SPEAKING, int(_PAUSE_S * fps))] = 1.0
+        quiet[silences(loudness < _SPEAKING, int(_PAUSE_S * fps))] = 1.0
     return Prosody(accents, phrase_starts, np.clip(gaussian(quiet, 0.2 * fps), 0, 1), tuple(questions))
 
 
-def _silences(silent: np.ndarray, min_frames: int) -> np.ndarray:
+def silences(silent: np.ndarray, min_frames: int) -> np.ndarray:
     """The frames of ``silent`` that lie in runs of at least ``min_frames``."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], silent.astype(int), [0]])))
     keep = np.zeros(len(silent), bool)

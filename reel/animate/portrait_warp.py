@@ -19,6 +19,10 @@ _LID_FOLLOW = 0.15  # lid closure at a 2-degree nod
 
 class PortraitWarpOptions(EngineOptions):
     head_motion: bool = True  # off: only the face moves (to calibrate `reel evaluate`)
+    # On: the lips meet on m/b/p and the lower lip rises to the upper teeth on f/v. Off by default: the
+    # landmark check (`reel evaluate`) reads closed lips as a head turn and a shut mouth on a loud "m"
+    # as poor lip sync (README: Lip contacts).
+    lip_contacts: bool = False
 
 
 class PortraitWarpAnimator(Engine):
@@ -27,7 +31,7 @@ class PortraitWarpAnimator(Engine):
 
     @classmethod
     def version(cls) -> str:
-        return "4"
+        return "5"
 
     def frames(self, job: AnimationJob) -> Iterator[np.ndarray]:
         size = (job.portrait.width, job.portrait.height)
@@ -40,6 +44,6 @@ class PortraitWarpAnimator(Engine):
         face = job.base.copy()  # the portrait with this frame's expression
         moved = job.base.copy()  # ... with the head moved
         for index in range(job.frames):
-            job.face.apply(index, face, job.base, float(lid_drop[index]))
+            job.face.apply(index, face, job.base, float(lid_drop[index]), self.options.lip_contacts)
             head.apply(moved, face, float(pose.pitch[index]), float(pose.yaw[index]), float(pose.roll[index]))
             yield moved

@@ -14,8 +14,12 @@ import numpy as np
 from reel.faces.landmarks import CHIN, EYES, JAW, LOWER_INNER_LIP, MOUTH_CORNERS, NOSE_BOTTOM, UPPER_INNER_LIP
 
 _CAVITY_RGB = np.array([70, 27, 30], np.float32)  # dark mouth interior
-_TONGUE_RGB = np.array([140, 62, 66], np.float32)
+_TONGUE_RGB = np.array([125, 50, 55], np.float32)
 _TEETH_RGB = np.array([226, 218, 204], np.float32)
+_UPPER_SHARE = 0.5  # of the way the lips close on m/b/p, the upper lip's share
+_CONTACT_EDGE_PX = 1.5
+_LOWER_TEETH_RGB = np.array([196, 184, 170], np.float32)  # in the lower lip's shadow
+_TUCK_REACH = 0.55  # on f/v the lower lip covers this share of the gap between the lips at rest
 _SPREAD = 0.06  # lips spread ("ee") widen the mouth by up to 6 %
 _ROUNDING = 0.14  # rounded lips ("oo") narrow it by up to 14 %
 _SMILE_SINK = 0.05  # a relaxed smile lowers the mouth corners by up to 5 % of the mouth's width
@@ -50,6 +54,10 @@ def _curve(points: np.ndarray, xs: np.ndarray) -> np.ndarray:
     """y of a landmark contour at each column (held flat beyond its ends)."""
     order = np.argsort(points[:, 0])
     return np.interp(xs, points[order, 0], points[order, 1]).astype(np.float32)
+
+
+def _over(under: np.ndarray, colour: np.ndarray, cover: np.ndarray) -> np.ndarray:
+    return under + (colour - under) * cover[..., None]
 
 
 class _Roi:
@@ -104,28 +112,47 @@ class MouthRig:
         self.corner_sink = self.max_sink_px * _bump(np.abs(xs - center_x), self.half_w, 0.6 * self.half_w)
         rest_gap = float(np.mean(self.lower - self.upper, where=self.lip_weight > 0.5))
         self.teeth = rest_gap < 0.05 * mouth_w  # closed in the portrait: no real teeth to show
+        self.gap = self.lower - self.upper  # between the inner lips at rest, per column
+        self.max_gap_px = float(self.gap.max())
 
     def apply(self, frame: np.ndarray, base: np.ndarray, openness: float, width: float = 0.0,
-              relax: float = 0.0) -> None:
+              relax: float = 0.0, press: float = 0.0, tuck: float = 0.0) -> None:
         """Write the rigged ROI of ``base`` into ``frame`` (both full frames, RGB). ``relax`` (0..1): the
-        corners of the portrait's smile sink, as a smile eases while someone talks."""
+        corners of the portrait's smile sink, as a smile eases while someone talks. ``press`` (0..1): the
+        lips meet halfway across the portrait's gap between them (m, b, p); ``tuck`` (0..1): the lower lip
+        rises to the upper teeth (f, v)."""
         rows, cols = self.roi.slices
         drop = openness * self.max_drop_px
         spread = width * (_SPREAD if width > 0 else _ROUNDING)
         sink = relax * self.corner_sink
-        if drop < 0.25 and abs(spread) * self.half_w < 0.25 and relax * self.max_sink_px < 0.25:
+        contact = max(press, tuck) * self.max_gap_px
+        if (drop < 0.25 and abs(spread) * self.half_w < 0.25 and relax * self.max_sink_px < 0.25
+                and contact < 0.25):
             frame[rows, cols] = base[rows, cols]
             return
-        lip_drop = drop * self.lip_weight
-        raise_upper = 0.1 * lip_drop
-        src = np.stack([self.top, self.upper, self.lower, self.lower + 0.5, self.chin, self.bottom])
-        dst = np.stack([self.top, self.upper - raise_upper + sink, self.lower - raise_upper + sink,
-                        self.lower + 0.5 + lip_drop + sink, self.chin + 0.9 * drop * self.jaw_weight, self.bottom])
+        # A lip in contact leaves the jaw's drop behind: the lower lip rides up against the teeth.
+        lip_drop = drop * self.lip_weight * (1 - max(press, tuck))
+        raise_upper = 0.1 * drop * self.lip_weight
+        upper_down = _UPPER_SHARE * press * self.gap
+        lower_up = np.minimum((1 - _UPPER_SHARE) * press * self.gap + _TUCK_REACH * tuck * self.gap, self.gap - upper_down)
+        upper_edge = self.upper - raise_upper + sink + upper_down
+        lower_edge = self.lower - raise_upper + sink - lower_up
+        # Between the lips the portrait's gap shows from its top down, as far as the lips leave room: a
+        # rising lower lip covers the teeth instead of squeezing them. Lips in contact skip their own
+        # edge rows, where the portrait blends lip and teeth, so no light line is left between them.
+        shown = np.maximum(lower_edge - upper_edge, 0)
+        skip_upper = press * np.minimum(0.5 * self.gap, _CONTACT_EDGE_PX)
+        skip_lower = max(press, tuck) * np.minimum(0.5 * self.gap, _CONTACT_EDGE_PX)
+        src = np.stack([self.top, self.upper - skip_upper, self.upper + shown, self.lower + skip_lower,
+                        self.lower + 0.5 + skip_lower, self.chin, self.bottom])
+        dst = np.stack([self.top, upper_edge, lower_edge, lower_edge, lower_edge + 0.5 + lip_drop + raise_upper,
+                        self.chin + 0.9 * drop * self.jaw_weight, self.bottom])
         map_y = column_map(src, dst, self.roi.rows)
         map_x = self._corner_map(spread)
         warped = cv2.remap(base[rows, cols], map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        if drop >= 0.25:
-            self._paint_cavity(warped, drop, 1 + spread)
+        cavity = drop * (1 - max(press, tuck))
+        if cavity >= 0.25:
+            self._paint_cavity(warped, cavity, 1 + spread, lower_up)
         frame[rows, cols] = warped
 
     def _corner_map(self, spread: float) -> np.ndarray:
@@ -143,10 +170,12 @@ class MouthRig:
         source = np.where(x < c - moved, outer_left, np.where(x > c + moved, outer_right, inside))
         return (source - self.roi.x0).astype(np.float32)
 
-    def _paint_cavity(self, roi: np.ndarray, drop: float, scale: float) -> None:
-        """Fill the gap between the parted lips with a shaded mouth interior, edges feathered."""
+    def _paint_cavity(self, roi: np.ndarray, drop: float, scale: float, lower_up: np.ndarray) -> None:
+        """Fill the gap between the parted lips with a mouth interior, edges feathered: a dark cavity,
+        the tongue's back lit from the front, the lower teeth's edges in the lower lip's shadow."""
         weight = self.lower_lip_weight * drop
         lip = self.lower_lip_points.copy()
+        lip[:, 1] -= np.interp(lip[:, 0], np.arange(len(lower_up)), lower_up)
         lip[:, 0] = self.center_x - self.roi.x0 + (lip[:, 0] - (self.center_x - self.roi.x0)) * scale
         top, bottom = lip.copy(), lip.copy()
         top[:, 1] -= 0.1 * weight
@@ -161,16 +190,36 @@ class MouthRig:
         mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
         cv2.fillPoly(mask, [np.round((polygon - (x0, y0)) * 16).astype(np.int32)], 255, cv2.LINE_AA, shift=4)
         alpha = cv2.GaussianBlur(mask, (5, 5), 0).astype(np.float32)[..., None] / 255.0
-        depth = np.linspace(0.0, 1.0, y1 - y0, dtype=np.float32)[:, None, None]
-        interior = _CAVITY_RGB + (_TONGUE_RGB - _CAVITY_RGB) * np.clip((depth - 0.45) / 0.55, 0, 1) * 0.7
+        xs = np.arange(x1 - x0, dtype=np.float32)
+        ys = np.arange(y1 - y0, dtype=np.float32)[:, None]
+        lower_edge = np.interp(xs, bottom[:, 0] - x0, bottom[:, 1] - y0)[None, :]
+        middle = self.center_x - self.roi.x0 - x0
+        interior = np.broadcast_to(_CAVITY_RGB, (y1 - y0, x1 - x0, 3)).astype(np.float32)
+        interior = _over(interior, _TONGUE_RGB, self._tongue(xs, ys, lower_edge, middle, drop * scale))
+        interior = _over(interior, _LOWER_TEETH_RGB, self._lower_teeth(xs, ys, lower_edge, middle, drop, scale))
         # Light falls into the middle of an open mouth; the corners stay in shadow.
-        xs = np.arange(x0, x1, dtype=np.float32) + self.roi.x0
-        light = 0.6 + 0.4 * _bump(xs, self.center_x, self.half_w * scale)
+        light = 0.6 + 0.4 * _bump(xs, middle, self.half_w * scale)
         interior = interior * light[None, :, None]
         if self.teeth:
             interior = self._teeth(interior, top - (x0, y0), drop)
         patch = roi[y0:y1, x0:x1].astype(np.float32)
         roi[y0:y1, x0:x1] = (patch * (1 - alpha) + interior * alpha).astype(np.uint8)
+
+    def _tongue(self, xs: np.ndarray, ys: np.ndarray, lower_edge: np.ndarray, middle: float,
+                size: float) -> np.ndarray:
+        """Cover (0..1) of the tongue's back: a hump rising from behind the lower teeth, highest in the
+        middle, its top edge soft."""
+        hump = lower_edge - 0.5 * size * np.sqrt(_bump(xs, middle, 0.8 * self.half_w))[None, :]
+        return np.clip((ys - hump) / 2.0, 0, 1) * 0.85
+
+    def _lower_teeth(self, xs: np.ndarray, ys: np.ndarray, lower_edge: np.ndarray, middle: float, drop: float,
+                     scale: float) -> np.ndarray:
+        """Cover (0..1) of the lower teeth's edges: a thin band just above the lower lip, narrower than the
+        upper arch, showing only as the jaw opens wide."""
+        height = min(0.22 * drop, 0.04 * 2 * self.half_w)
+        band = np.clip((ys - (lower_edge - height)) / 1.2, 0, 1) * np.clip((lower_edge + 1 - ys) / 1.2, 0, 1)
+        arch = _bump(xs, middle, 0.6 * self.half_w * scale)[None, :]
+        return band * np.clip(1.5 * arch, 0, 1) * np.clip((drop / self.max_drop_px - 0.4) / 0.3, 0, 1)
 
     def _teeth(self, interior: np.ndarray, upper_edge: np.ndarray, drop: float) -> np.ndarray:
         """A band of upper teeth under the upper lip, shaded darker towards the corners."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reel.animate.head import gaussian
+from reel.animate.head import gaussian, silences
 from reel.media.audio import speech_envelope
 from reel.models import Phone
 
@@ -46,6 +46,9 @@ _LOUDNESS_WEIGHT = 0.9
 _JAW_CURVE = 0.7
 _SILENT, _AUDIBLE = 0.1, 0.25  # loudness (0: 40 dB under the speech peaks, 1: the peaks): mouth shut .. free
 _GATE_SMOOTH_S = 0.035
+_PRESS, _TUCK = set("mbp"), set("fv")  # the lips meet; the lower lip rises to the upper teeth
+_CONTACT_BLEND_S = 0.012  # lips reach and leave a contact within about 25 ms
+_LET_GO_S = 0.2  # in a silence this long the lips rest, whatever the timings stretch over it
 
 
 def phone_shapes(phones: list[Phone]) -> list[tuple[float, float]]:
@@ -101,6 +104,31 @@ def mouth_track(phones: list[Phone], fps: int, frames: int,
         audible = _audible(loudness_now, fps)
         openness, width = openness * audible, width * audible
     return openness ** _JAW_CURVE, width
+
+
+def contact_tracks(phones: list[Phone], fps: int, frames: int,
+                   audio: tuple[np.ndarray, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(press, tuck) for each frame in [0, 1]: how far the lips have closed on m/b/p and the lower
+    lip has risen to the upper teeth on f/v.
+
+    A contact holds over its sound's timing, reached and left within about 25 ms. With ``audio``,
+    the lips rest in silences of 0.2 s or more, where a timing stretches a sound over a pause (the
+    short silent closure before a "p" keeps them shut).
+    """
+    steps = int(np.ceil(frames / fps / _RESOLUTION_S)) + 1
+    grid = np.zeros((2, steps), dtype=np.float32)
+    for phone in phones:
+        row = 0 if phone.phoneme in _PRESS else 1 if phone.phoneme in _TUCK else None
+        if row is not None:
+            grid[row, round(phone.start / _RESOLUTION_S):round(phone.end / _RESOLUTION_S)] = 1.0
+    if audio is not None:
+        loudness = speech_envelope(audio[0], audio[1], 1 / _RESOLUTION_S, steps)
+        grid[:, silences(loudness < _SILENT, int(_LET_GO_S / _RESOLUTION_S))] = 0.0
+    sigma = _CONTACT_BLEND_S / _RESOLUTION_S
+    times = (np.arange(frames) + 0.5) / fps
+    grid_times = (np.arange(steps) + 0.5) * _RESOLUTION_S
+    press, tuck = (np.clip(np.interp(times, grid_times, gaussian(row, sigma)), 0, 1) for row in grid)
+    return press.astype(np.float32), tuck.astype(np.float32)
 
 
 def _audible(loudness: np.ndarray, fps: int) -> np.ndarray:
