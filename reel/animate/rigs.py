@@ -17,7 +17,7 @@ _CAVITY_RGB = np.array([70, 27, 30], np.float32)  # dark mouth interior
 _TONGUE_RGB = np.array([125, 50, 55], np.float32)
 _TEETH_RGB = np.array([226, 218, 204], np.float32)
 _UPPER_SHARE = 0.5  # of the way the lips close on m/b/p, the upper lip's share
-_CONTACT_EDGE_PX = 1.5
+_CONTACT_EDGE_PX = 1.5  # rows at each lip's edge that lips in contact leave out
 _LOWER_TEETH_RGB = np.array([196, 184, 170], np.float32)  # in the lower lip's shadow
 _TUCK_REACH = 0.55  # on f/v the lower lip covers this share of the gap between the lips at rest
 _SPREAD = 0.06  # lips spread ("ee") widen the mouth by up to 6 %
@@ -134,7 +134,8 @@ class MouthRig:
         lip_drop = drop * self.lip_weight * (1 - max(press, tuck))
         raise_upper = 0.1 * drop * self.lip_weight
         upper_down = _UPPER_SHARE * press * self.gap
-        lower_up = np.minimum((1 - _UPPER_SHARE) * press * self.gap + _TUCK_REACH * tuck * self.gap, self.gap - upper_down)
+        lower_up = np.minimum((1 - _UPPER_SHARE) * press * self.gap + _TUCK_REACH * tuck * self.gap,
+                              self.gap - upper_down)
         upper_edge = self.upper - raise_upper + sink + upper_down
         lower_edge = self.lower - raise_upper + sink - lower_up
         # Between the lips the portrait's gap shows from its top down, as far as the lips leave room: a
