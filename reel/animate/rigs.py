@@ -114,6 +114,7 @@ class MouthRig:
         self.teeth = rest_gap < 0.05 * mouth_w  # closed in the portrait: no real teeth to show
         self.gap = self.lower - self.upper  # between the inner lips at rest, per column
         self.max_gap_px = float(self.gap.max())
+        self.edge_rows = np.minimum(0.5 * self.gap, _CONTACT_EDGE_PX)
 
     def apply(self, frame: np.ndarray, base: np.ndarray, openness: float, width: float = 0.0,
               relax: float = 0.0, press: float = 0.0, tuck: float = 0.0) -> None:
@@ -125,13 +126,13 @@ class MouthRig:
         drop = openness * self.max_drop_px
         spread = width * (_SPREAD if width > 0 else _ROUNDING)
         sink = relax * self.corner_sink
-        contact = max(press, tuck) * self.max_gap_px
+        contact = max(press, tuck)
         if (drop < 0.25 and abs(spread) * self.half_w < 0.25 and relax * self.max_sink_px < 0.25
-                and contact < 0.25):
+                and contact * self.max_gap_px < 0.25):
             frame[rows, cols] = base[rows, cols]
             return
         # A lip in contact leaves the jaw's drop behind: the lower lip rides up against the teeth.
-        lip_drop = drop * self.lip_weight * (1 - max(press, tuck))
+        lip_drop = drop * self.lip_weight * (1 - contact)
         raise_upper = 0.1 * drop * self.lip_weight
         upper_down = _UPPER_SHARE * press * self.gap
         lower_up = np.minimum((1 - _UPPER_SHARE) * press * self.gap + _TUCK_REACH * tuck * self.gap,
@@ -142,8 +143,7 @@ class MouthRig:
         # rising lower lip covers the teeth instead of squeezing them. Lips in contact skip their own
         # edge rows, where the portrait blends lip and teeth, so no light line is left between them.
         shown = np.maximum(lower_edge - upper_edge, 0)
-        skip_upper = press * np.minimum(0.5 * self.gap, _CONTACT_EDGE_PX)
-        skip_lower = max(press, tuck) * np.minimum(0.5 * self.gap, _CONTACT_EDGE_PX)
+        skip_upper, skip_lower = press * self.edge_rows, contact * self.edge_rows
         src = np.stack([self.top, self.upper - skip_upper, self.upper + shown, self.lower + skip_lower,
                         self.lower + 0.5 + skip_lower, self.chin, self.bottom])
         dst = np.stack([self.top, upper_edge, lower_edge, lower_edge, lower_edge + 0.5 + lip_drop + raise_upper,
@@ -151,7 +151,7 @@ class MouthRig:
         map_y = column_map(src, dst, self.roi.rows)
         map_x = self._corner_map(spread)
         warped = cv2.remap(base[rows, cols], map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        cavity = drop * (1 - max(press, tuck))
+        cavity = drop * (1 - contact)
         if cavity >= 0.25:
             self._paint_cavity(warped, cavity, 1 + spread, lower_up)
         frame[rows, cols] = warped
