@@ -55,7 +55,7 @@ def test_manifest_records_inputs_engines_and_stage_times(sample_render):
     assert manifest["engines"]["speech"].startswith("kokoro-82m") and manifest["speech"]["voice"] == "kokoro-nezumi"
     assert "tiny.en" in manifest["engines"]["captions"]
     assert set(manifest["stage_seconds"]) >= {"script", "portrait", "speech", "captions", "camera", "video"}
-    assert manifest["engines"]["animator"] == "portrait-warp 5"
+    assert manifest["engines"]["animator"] == "portrait-warp 6"
     camera = manifest["animation"]["camera"]
     assert camera["moves"] == ["push-in", "pan-left", "push-in"] and camera["starts"][0] == 0.0
     # Each paragraph's move starts with its first word (the speech's own times for them).

@@ -31,7 +31,7 @@ class PortraitWarpAnimator(Engine):
 
     @classmethod
     def version(cls) -> str:
-        return "5"
+        return "6"
 
     def frames(self, job: AnimationJob) -> Iterator[np.ndarray]:
         size = (job.portrait.width, job.portrait.height)

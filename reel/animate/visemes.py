@@ -44,7 +44,9 @@ _RESOLUTION_S = 0.005
 _COARTICULATION_S = 0.03  # Gaussian smoothing: neighbouring shapes blend instead of snapping
 _LOUDNESS_WEIGHT = 0.9
 _JAW_CURVE = 0.7
-_SILENT, _AUDIBLE = 0.1, 0.25  # loudness (0: 40 dB under the speech peaks, 1: the peaks): mouth shut .. free
+# Loudness (0: 40 dB under the speech peaks, 1: the peaks) where the mouth is shut (32 dB under) and
+# free (26 dB under): breaths and fading word ends in a pause leave the mouth at rest.
+_SILENT, _AUDIBLE = 0.2, 0.35
 _GATE_SMOOTH_S = 0.035
 _PRESS, _TUCK = set("mbp"), set("fv")  # the lips meet; the lower lip rises to the upper teeth
 _CONTACT_BLEND_S = 0.012  # lips reach and leave a contact within about 25 ms

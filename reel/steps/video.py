@@ -113,4 +113,4 @@ def _reporting(frames: Iterator[np.ndarray], total: int, progress: Progress) -> 
             progress(done, total, "frame")
 
 
-VIDEO = Step("video", "3", Video, _video_input, _render_video, device=lambda inputs: inputs.animator.device)
+VIDEO = Step("video", "4", Video, _video_input, _render_video, device=lambda inputs: inputs.animator.device)
