@@ -56,6 +56,20 @@ def _curve(points: np.ndarray, xs: np.ndarray) -> np.ndarray:
     return np.interp(xs, points[order, 0], points[order, 1]).astype(np.float32)
 
 
+def _smooth_seam(warped: np.ndarray, source: np.ndarray, map_x: np.ndarray, seam: np.ndarray,
+                 above: np.ndarray, below: np.ndarray) -> None:
+    """Where the lips meet, the map jumps from source row ``above`` to ``below`` at ``seam`` (a row per
+    column, between pixel centres). Each column's pixel that the seam crosses is blended by how much of
+    it lies on either side, so a sloping closure line has no stair steps."""
+    columns = np.arange(warped.shape[1])
+    row = np.clip(np.round(seam).astype(int), 0, warped.shape[0] - 1)
+    share_above = np.clip(seam - (row - 0.5), 0.0, 1.0)[:, None]
+    xs = map_x[row, columns]
+    sides = cv2.remap(source, np.stack([xs, xs]), np.stack([above, below]).astype(np.float32),
+                      cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    warped[row, columns] = np.round(share_above * sides[0] + (1 - share_above) * sides[1]).astype(warped.dtype)
+
+
 def _over(under: np.ndarray, colour: np.ndarray, cover: np.ndarray) -> np.ndarray:
     return under + (colour - under) * cover[..., None]
 
@@ -150,7 +164,11 @@ class MouthRig:
                         self.chin + 0.9 * drop * self.jaw_weight, self.bottom])
         map_y = column_map(src, dst, self.roi.rows)
         map_x = self._corner_map(spread)
-        warped = cv2.remap(base[rows, cols], map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        source = base[rows, cols]
+        warped = cv2.remap(source, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        if contact > 0:
+            above = np.where(shown > 0, self.upper + shown, self.upper - skip_upper)
+            _smooth_seam(warped, source, map_x, lower_edge, above, self.lower + skip_lower)
         cavity = drop * (1 - contact)
         if cavity >= 0.25:
             self._paint_cavity(warped, cavity, 1 + spread, lower_up)
