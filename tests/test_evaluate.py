@@ -124,6 +124,44 @@ def test_evaluate_cli_writes_a_report_and_fails_a_frozen_video(tmp_path, static_
     assert (tmp_path / "report" / "evaluation.png").is_file()
 
 
+def _measured(tmp_path, name: str, frames: list[np.ndarray], audio):
+    from reel.evaluate.report import measure, summarize
+    from reel.media import ffmpeg
+
+    video = tmp_path / f"{name}.mp4"
+    argv = ffmpeg.encode_argv(out=video, size=(1080, 1920), fps=30, frames=len(frames), audio=audio,
+                              audio_filter="anull", subtitles=None, fonts_dir=None, preset="veryfast", crf=18)
+    ffmpeg.run_with_frames(argv, iter(frames))
+    series = measure(video)
+    return series, summarize(series, str(video))
+
+
+def test_jitter_follows_the_head_s_pixels_not_the_lips_closing(tmp_path, static_render):
+    """The face mesh re-fits the whole face when only the lips close, which reads as the head turning;
+    the jitter measure follows the head's pixels instead, and still catches a head that jerks."""
+    import cv2
+
+    from reel.animate.rigs import MouthRig
+    from reel.faces.mesh import load_face_mesh
+    from reel.media.frames import read_frames
+
+    result, _ = static_render
+    still = read_frames(result.video, [0])[0]
+    mesh = load_face_mesh()
+    landmarks = mesh.track(still, mesh.detect(still).landmarks, precise=True).landmarks
+    pressed = still.copy()
+    MouthRig(landmarks, (still.shape[1], still.shape[0])).apply(pressed, still, 0.0, press=1.0)
+    lips = [pressed if i % 10 in (8, 9) else still for i in range(30)]  # the lips meet for 2 frames, twice
+    series, lips_only = _measured(tmp_path, "lips", lips, result.video)
+    assert metrics.second_difference(series.angles)[:, 1:].max() > 0.4  # what the detector's pose reports
+    assert lips_only.jitter_max_deg < 0.15, lips_only.jitter_max_deg
+    centre = tuple(float(v) for v in landmarks.mean(axis=0))
+    jolted = cv2.warpAffine(still, cv2.getRotationMatrix2D(centre, 1.0, 1.0), (still.shape[1], still.shape[0]),
+                            flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    _, jolt = _measured(tmp_path, "jolt", [jolted if i == 15 else still for i in range(30)], result.video)
+    assert 1.6 < jolt.jitter_max_deg < 2.4, jolt.jitter_max_deg  # a 1-degree roll for one frame: 2 deg/frame^2
+
+
 def test_evaluate_cli_rejects_a_missing_video(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "nope.mp4")]) == 2
     assert "video not found" in capsys.readouterr().err

@@ -102,6 +102,23 @@ def head_angles(points: np.ndarray, rest3d: np.ndarray, rigid: np.ndarray) -> np
     return np.array([pitch, yaw, roll])
 
 
+def pose_acceleration(points: np.ndarray, forward: np.ndarray, backward: np.ndarray, rest3d: np.ndarray,
+                      rigid: np.ndarray) -> np.ndarray:
+    """|pose(next) - 2 pose(this) + pose(previous)| in degrees per frame and (pitch, yaw, roll), where
+    next and previous are this frame's ``rigid`` landmarks carried by optical flow into the frames
+    around it: the same points in all three, so the detector's own frame-to-frame noise cancels and
+    what remains is how the pixels of the head move. NaN where a frame has no neighbour or face."""
+    out = np.full((len(points), 3), np.nan)
+    for t in range(1, len(points) - 1):
+        kept = rigid[np.isfinite(forward[t, rigid, 0]) & np.isfinite(backward[t, rigid, 0])
+                     & np.isfinite(points[t, rigid, 0])]
+        if len(kept) < 0.5 * len(rigid):
+            continue
+        before, now, after = (head_angles(p, rest3d, kept) for p in (backward[t], points[t], forward[t]))
+        out[t] = np.abs(after - 2 * now + before)
+    return out
+
+
 def second_difference(series: np.ndarray) -> np.ndarray:
     """|x[t+1] - 2 x[t] + x[t-1]| per frame and column: acceleration, which jitter makes large."""
     return np.abs(np.diff(series, n=2, axis=0))
