@@ -294,7 +294,7 @@ def _steps_along(image: np.ndarray, rig: MouthRig, line: np.ndarray) -> float:
     grey = image.astype(np.float32).mean(axis=2)
     steps = []
     for c in np.flatnonzero(rig.gap > 0.5 * rig.max_gap_px)[:-1]:
-        x, y = c + rig.roi.x0, int(round(line[c] + rig.roi.y0))
+        x, y = c + rig.roi.x0, round(float(line[c]) + rig.roi.y0)
         steps.append(np.abs(grey[y - 2:y + 3, x + 1] - grey[y - 2:y + 3, x]).max())
     return float(np.percentile(steps, 95))
 
