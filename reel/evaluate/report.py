@@ -2,7 +2,8 @@
 
 Landmarks are re-detected on every frame. Lip sync compares the measured mouth opening with the
 loudness of the speech; blinks come from the eye aspect ratio; stability, head pose and identity
-compare each frame with the first one (the portrait).
+compare each frame with the first one (the portrait); head jitter follows the pixels under each
+frame's landmarks into the frames before and after it.
 """
 
 from __future__ import annotations
