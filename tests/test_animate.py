@@ -346,7 +346,7 @@ def test_brows_rise_on_stressed_syllables_and_questions(portrait, tmp_path):
     info, base, landmarks = portrait
     script = Script(id="b", title="B", avatar="astronaut",
                     voiceover="Have you ever lost a whole morning to meetings? Nova plans your week for you. Really?")
-    speech = speak("joe", script, tmp_path / "speech.wav")
+    speech = speak("kokoro-alpha", script, tmp_path / "speech.wav")  # Kokoro speaks the same every run; Piper does not
     fps, frames = 30, int(speech.duration_s * 30)
     face = FacePass(info, speech, read_audio(tmp_path / "speech.wav", 16000), 16000, fps, frames, seed=7)
     rest = _brow_rows(base, landmarks)
@@ -363,7 +363,7 @@ def test_brows_rise_on_stressed_syllables_and_questions(portrait, tmp_path):
         if phone.phoneme == "?":
             stress[(t >= phone.start - 0.5) & (t < phone.start + 0.3)] = 1
     assert len(face.prosody.questions) == 2
-    assert np.corrcoef(lift, stress)[0, 1] > 0.45  # measured 0.54
+    assert np.corrcoef(lift, stress)[0, 1] > 0.45  # measured 0.59
     assert np.corrcoef(lift, face.brows)[0, 1] > 0.95  # the pixels follow the brow track (measured 0.99)
     assert 2.5 < lift.max() < 6 and abs(lift[:int(0.3 * fps)]).max() < 0.2  # a few pixels; still at the start
     end = face.prosody.questions[-1]
