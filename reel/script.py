@@ -144,5 +144,10 @@ def _first_problem(error: ValidationError) -> str:
     if problem["type"] == "extra_forbidden":
         return f"unknown field '{field}': remove it or check its spelling"
     if problem["type"] == "string_pattern_mismatch" and field in PATTERN_HELP:
-        return f"'{field}' is '{problem['input']}': {PATTERN_HELP[field]}"
+        return f"'{field}' is {_quoted(str(problem['input']))}: {PATTERN_HELP[field]}"
     return f"'{field}': {message}"
+
+
+def _quoted(value: str, limit: int = 80) -> str:
+    """The value as Python writes it (line breaks escaped: an error stays one line), cut to ``limit``."""
+    return repr(value) if len(value) <= limit else f"{value[:limit]!r}..."

@@ -6,7 +6,7 @@ import re
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reel.captions.ass import caption_events, escape_ass, group_captions
@@ -47,6 +47,7 @@ SCRIPT_FILE = st.one_of(st.text(max_size=300), TEXT.map(lambda body: FRONT + "--
 
 @FAST
 @given(SCRIPT_FILE)
+@example('---\nid: a\ntitle: ";"\navatar: "0\\n0"\n---\n')  # a line break inside a quoted value
 def test_any_script_file_is_a_script_or_one_script_error(tmp_path_factory, text):
     path = tmp_path_factory.mktemp("p") / "s.md"
     path.write_text(text, encoding="utf-8")
