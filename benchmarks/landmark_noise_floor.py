@@ -88,8 +88,7 @@ def face_only_case(folder: Path, settings) -> Series:
 
 def report(name: str, series: Series) -> None:
     print(f"{name}: {series.frames} frames")
-    flow = series.acceleration[np.isfinite(series.acceleration).all(axis=1)]
-    for source, jitter in (("optical flow (what reel evaluate checks)", flow),
+    for source, jitter in (("optical flow (what reel evaluate checks)", series.jitter),
                            ("the mesh's own pose per frame", metrics.second_difference(series.angles))):
         print(f"  second difference (deg/frame^2), {source}:")
         for axis, label in enumerate(("pitch", "yaw", "roll")):

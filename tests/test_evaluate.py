@@ -105,16 +105,13 @@ def test_contact_sheet_shows_speech_pauses_and_blinks(sample_evaluation):
 
 def test_evaluate_cli_writes_a_report_and_fails_a_frozen_video(tmp_path, static_render, capsys):
     """A reel whose frames are all the portrait (audio kept) fails lip sync and blinks."""
-    from reel.media import ffmpeg
     from reel.media.frames import read_frames
 
     result, manifest = static_render
     frozen = tmp_path / "frozen.mp4"
     first = read_frames(result.video, [0])[0]
     count = min(manifest["reel"]["frames"], 90)  # three seconds of speech are enough to fail
-    argv = ffmpeg.encode_argv(out=frozen, size=(1080, 1920), fps=30, frames=count, audio=result.video,
-                              audio_filter="anull", subtitles=None, fonts_dir=None, preset="veryfast", crf=20)
-    ffmpeg.run_with_frames(argv, (first for _ in range(count)))
+    _encode(frozen, [first] * count, result.video)
     code = main(["evaluate", str(frozen), "--out", str(tmp_path / "report")])
     printed = capsys.readouterr().out
     report = json.loads((tmp_path / "report" / "evaluation.json").read_text())
@@ -124,14 +121,20 @@ def test_evaluate_cli_writes_a_report_and_fails_a_frozen_video(tmp_path, static_
     assert (tmp_path / "report" / "evaluation.png").is_file()
 
 
-def _measured(tmp_path, name: str, frames: list[np.ndarray], audio):
-    from reel.evaluate.report import measure, summarize
+def _encode(video, frames: list[np.ndarray], audio) -> None:
+    """``frames`` (1080x1920 RGB) at 30 fps with the audio of ``audio``, encoded as a reel is."""
     from reel.media import ffmpeg
 
-    video = tmp_path / f"{name}.mp4"
     argv = ffmpeg.encode_argv(out=video, size=(1080, 1920), fps=30, frames=len(frames), audio=audio,
-                              audio_filter="anull", subtitles=None, fonts_dir=None, preset="veryfast", crf=18)
+                              audio_filter="anull", subtitles=None, fonts_dir=None, preset="veryfast", crf=20)
     ffmpeg.run_with_frames(argv, iter(frames))
+
+
+def _measured(tmp_path, name: str, frames: list[np.ndarray], audio):
+    from reel.evaluate.report import measure, summarize
+
+    video = tmp_path / f"{name}.mp4"
+    _encode(video, frames, audio)
     series = measure(video)
     return series, summarize(series, str(video))
 

@@ -107,6 +107,11 @@ class Series:
     def frames(self) -> int:
         return len(self.opening)
 
+    @property
+    def jitter(self) -> np.ndarray:
+        """The acceleration of the frames measured against both neighbours."""
+        return self.acceleration[np.isfinite(self.acceleration).all(axis=1)]
+
 
 def evaluate(video: Path, speech: Path | None = None, reference: Reference | None = None,
              sheet: Path | None = None, progress: Callable[[int, int], None] | None = None) -> Evaluation:
@@ -157,9 +162,7 @@ def summarize(s: Series, video: str) -> Evaluation:
     blinks = metrics.blink_spans(s.ear, float(s.ear[0]))
     open_eyes = s.ear >= 0.85 * s.ear[0]
     per_pause = [float(np.median(s.rest_error[idx[open_eyes[idx]]])) for idx in inside if open_eyes[idx].any()]
-    jitter = s.acceleration[np.isfinite(s.acceleration).all(axis=1)]
-    if not len(jitter):  # under three frames: nothing accelerates
-        jitter = np.zeros((1, 3))
+    jitter = s.jitter if len(s.jitter) else np.zeros((1, 3))  # under three frames nothing accelerates
     duration = s.frames / s.fps
     return Evaluation(
         video=video, frames=s.frames, fps=s.fps, duration_s=round(duration, 3),

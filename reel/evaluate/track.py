@@ -42,6 +42,7 @@ def track_faces(video: Path, keep: Callable[[int, np.ndarray], None] | None = No
     mesh, eye_mesh = load_face_mesh(), load_eye_mesh()
     points, depths, eyes, forward, backward = [], [], [], [], []
     previous, previous_grey = None, None
+    nowhere = np.full((468, 2), np.nan, np.float32)
     try:
         with av.open(str(video)) as container:
             stream = container.streams.video[0]
@@ -54,16 +55,15 @@ def track_faces(video: Path, keep: Callable[[int, np.ndarray], None] | None = No
                 if face is None and (found := mesh.detect(image)) is not None:
                     face = mesh.track(image, found.landmarks, precise=True)
                 if face is None:
-                    points.append(np.full((468, 2), np.nan, np.float32))
+                    points.append(nowhere)
                     depths.append(np.full(468, np.nan, np.float32))
                     eyes.append(np.full((2, 16, 2), np.nan, np.float32))
                 else:
                     points.append(face.landmarks)
                     depths.append(face.depth)
                     eyes.append(eye_mesh.contours(image, face.landmarks))
-                lost = np.full((468, 2), np.nan, np.float32)
-                forward.append(lost)
-                backward.append(lost if face is None or previous_grey is None
+                forward.append(nowhere)
+                backward.append(nowhere if face is None or previous_grey is None
                                 else _carry(previous_grey, grey, face.landmarks, backwards=True))
                 if previous is not None:
                     forward[-2] = _carry(previous_grey, grey, previous)
